@@ -29,7 +29,7 @@ class Block:
     ``emphasis`` records a heading or line that the source wrapped entirely in bold
     ("bold") or italics ("italic"); structure uses it to repair flattened headings.
     ``toc_level`` is set on TOC_ENTRY blocks (1 = chapter entry, 2 = group label,
-    3 = plain entry). ``credit`` holds a photo/graphics credit ("Foto: KAB") that
+    3 = plain entry) and ``toc_page`` the page the entry points to. ``credit`` holds a photo/graphics credit ("Foto: KAB") that
     cleaning moved out of the text of a CAPTION block.
     """
 
@@ -40,6 +40,7 @@ class Block:
     links: list[Link] = field(default_factory=list)
     emphasis: str = ""
     toc_level: int = 0
+    toc_page: int | None = None
     credit: str = ""
 
 

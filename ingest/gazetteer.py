@@ -1,0 +1,96 @@
+"""Organisations, places and case-heading patterns, read from ``corpus/gazetteer.toml``."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PATH = Path("corpus/gazetteer.toml")
+
+
+@dataclass
+class Gazetteer:
+    organisations: dict[str, str] = field(default_factory=dict)  # surface form -> canonical
+    places: dict[str, str] = field(default_factory=dict)
+    organisation_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    place_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    case_heading_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    single_case_patterns: list[re.Pattern[str]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Gazetteer:
+        path = path or DEFAULT_PATH
+        if not path.exists():
+            return cls()
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        return cls(
+            organisations=_surface_forms(data.get("organisations", [])),
+            places=_surface_forms(data.get("places", [])),
+            organisation_patterns=[re.compile(p) for p in data.get("organisation_patterns", [])],
+            place_patterns=[re.compile(p) for p in data.get("place_patterns", [])],
+            case_heading_patterns=[
+                re.compile(p, re.IGNORECASE) for p in data.get("case_heading_patterns", [])
+            ],
+            single_case_patterns=[
+                re.compile(p, re.IGNORECASE) for p in data.get("single_case_patterns", [])
+            ],
+        )
+
+    def is_case_collection(self, heading: str) -> bool:
+        return any(p.search(heading) for p in self.case_heading_patterns)
+
+    def is_single_case(self, heading: str) -> bool:
+        return any(p.search(heading) for p in self.single_case_patterns)
+
+    def find_organisations(self, text: str) -> list[str]:
+        found = _find_names(text, self.organisations)
+        for pattern in self.organisation_patterns:
+            for match in pattern.finditer(text):
+                name = match.group(0).strip()
+                canonical = self.organisations.get(name, name)
+                if canonical not in found:
+                    found.append(canonical)
+        return _drop_contained(found)
+
+    def find_places(self, text: str) -> list[str]:
+        found = _find_names(text, self.places)
+        for pattern in self.place_patterns:
+            for match in pattern.finditer(text):
+                name = match.group(1) if pattern.groups else match.group(0)
+                canonical = self.places.get(name, name)
+                if canonical not in found:
+                    found.append(canonical)
+        return found
+
+
+def _surface_forms(entries: list[dict[str, object]]) -> dict[str, str]:
+    forms: dict[str, str] = {}
+    for entry in entries:
+        name = str(entry["name"])
+        forms[name] = name
+        for alias in entry.get("aliases", []) or []:  # type: ignore[union-attr]
+            forms[str(alias)] = name
+    return forms
+
+
+def _find_names(text: str, forms: dict[str, str]) -> list[str]:
+    """Whole-word matches of known names, in order of first appearance."""
+    hits: list[tuple[int, str]] = []
+    for surface, canonical in forms.items():
+        match = re.search(rf"(?<![\wæøåÆØÅ]){re.escape(surface)}(?![\wæøåÆØÅ])", text)
+        if match:
+            hits.append((match.start(), canonical))
+    ordered: list[str] = []
+    for _, canonical in sorted(hits):
+        if canonical not in ordered:
+            ordered.append(canonical)
+    return ordered
+
+
+def _drop_contained(names: list[str]) -> list[str]:
+    """ "AAB Silkeborg" makes a bare pattern hit such as "Silkeborg Boligselskab" stay, but
+    drops a shorter name wholly inside a longer one found in the same text."""
+    return [n for n in names if not any(n != other and f" {n} " in f" {other} " for other in names)]

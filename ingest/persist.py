@@ -1,0 +1,123 @@
+"""Write one processed document into the store, replacing any earlier version atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+from .process import ProcessedDocument
+from .store import DocumentRecord, Store, _delete, to_json
+
+
+def embed_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_document(store: Store, record: DocumentRecord, processed: ProcessedDocument) -> None:
+    """Replace ``record.id`` (and whatever document had the same source) in one transaction."""
+    with store.transaction() as conn:
+        previous = conn.execute(
+            "SELECT id FROM documents WHERE source = ?", (record.source,)
+        ).fetchone()
+        if previous and previous["id"] != record.id:
+            _delete(conn, previous["id"])
+        _delete(conn, record.id)
+        _insert(conn, record, processed)
+
+
+def _insert(conn: sqlite3.Connection, record: DocumentRecord, processed: ProcessedDocument) -> None:
+    conn.execute(
+        """INSERT INTO documents(id, source, url, title, format, sha256, year, publisher,
+               ingested_at, page_count, superseded_by, metadata, cleaned_text)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+        (
+            record.id,
+            record.source,
+            record.url,
+            record.title,
+            record.format,
+            record.sha256,
+            record.year,
+            record.publisher,
+            record.ingested_at,
+            record.page_count,
+            record.superseded_by,
+            to_json(record.metadata),
+            processed.cleaned_text,
+        ),
+    )
+    structure = processed.structure
+    conn.executemany(
+        "INSERT INTO sections(document_id, idx, parent_idx, level, title, path, theme, page, case_id)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                record.id,
+                s.index,
+                s.parent,
+                s.level,
+                s.title,
+                s.path_text,
+                s.theme,
+                s.page,
+                processed.section_case.get(s.index),
+            )
+            for s in structure.sections
+        ],
+    )
+    conn.executemany(
+        """INSERT INTO cases(id, document_id, ordinal, parent_id, title, theme, section_idx,
+               section_path, text, organisations, places, page_start, page_end)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+        [
+            (
+                c.id,
+                record.id,
+                i,
+                c.parent_id,
+                c.title,
+                c.theme,
+                c.section_index,
+                c.section_path,
+                c.text,
+                to_json(c.organisations),
+                to_json(c.places),
+                c.page_start,
+                c.page_end,
+            )
+            for i, c in enumerate(processed.cases)
+        ],
+    )
+    conn.executemany(
+        """INSERT INTO passages(id, document_id, ordinal, section_idx, section_path, theme, case_id,
+               page_start, page_end, char_start, char_end, text, embed_text, embed_sha256,
+               organisations)
+           VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+        [
+            (
+                p.id,
+                record.id,
+                p.ordinal,
+                p.section_index,
+                p.section_path,
+                p.theme,
+                p.case_id,
+                p.page_start,
+                p.page_end,
+                p.char_start,
+                p.char_end,
+                p.text,
+                p.embed_text,
+                embed_sha256(p.embed_text),
+                to_json(p.organisations or []),
+            )
+            for p in processed.passages
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO links(document_id, ordinal, url, text, section_idx, case_id) VALUES (?,?,?,?,?,?)",
+        [
+            (record.id, i, link.url, link.text, link.section_index, link.case_id)
+            for i, link in enumerate(processed.links)
+        ],
+    )

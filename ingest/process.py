@@ -1,0 +1,79 @@
+"""From a loaded document to the records the store keeps: clean → structure → cases → passages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .cases import Case, detect_cases
+from .clean import clean_document
+from .gazetteer import Gazetteer
+from .model import Link, LoadedDocument
+from .passages import Passage, make_passages
+from .structure import StructuredDocument, build_structure
+
+# Bump when processing changes so that unchanged files are processed again.
+PIPELINE_VERSION = 1
+
+
+@dataclass
+class LinkRecord:
+    url: str
+    text: str
+    section_index: int
+    case_id: str | None
+
+
+@dataclass
+class ProcessedDocument:
+    title: str
+    structure: StructuredDocument
+    cases: list[Case]
+    section_case: dict[int, str]
+    passages: list[Passage]
+    links: list[LinkRecord]
+    cleaned_text: str
+
+
+def _links(structure: StructuredDocument, section_case: dict[int, str]) -> list[LinkRecord]:
+    seen: set[tuple[str, int]] = set()
+    records: list[LinkRecord] = []
+    for block, section in zip(structure.blocks, structure.block_section, strict=True):
+        for link in block.links:
+            if not _is_real(link) or (link.url, section) in seen:
+                continue
+            seen.add((link.url, section))
+            records.append(LinkRecord(link.url, link.text, section, section_case.get(section)))
+    return records
+
+
+def _is_real(link: Link) -> bool:
+    return link.url.startswith(("http://", "https://"))
+
+
+def process_document(
+    loaded: LoadedDocument, document_id: str, gazetteer: Gazetteer, title: str | None = None
+) -> ProcessedDocument:
+    cleaned = clean_document(loaded)
+    if title:
+        cleaned.title = title
+    structure = build_structure(cleaned)
+    cases, section_case = detect_cases(structure, document_id, gazetteer)
+    for case in cases:
+        case.links = [link for link in case.links if _is_real(link)]
+    text, passages = make_passages(structure, document_id, section_case)
+    case_orgs = {case.id: case.organisations for case in cases}
+    for passage in passages:
+        found = case_orgs.get(passage.case_id or "", [])
+        passage.organisations = [
+            *found,
+            *(o for o in gazetteer.find_organisations(passage.text) if o not in found),
+        ]
+    return ProcessedDocument(
+        title=structure.title,
+        structure=structure,
+        cases=cases,
+        section_case=section_case,
+        passages=passages,
+        links=_links(structure, section_case),
+        cleaned_text=text,
+    )

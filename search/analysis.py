@@ -1,0 +1,488 @@
+"""Danish text analysis shared by the lexical index and the query side.
+
+One :class:`DanishAnalyzer` turns text into index terms, the same way for passages and
+queries:
+
+* Unicode NFC, lowercase; superscript digits become plain digits (``m²`` -> ``m2``).
+* Tokens are runs of letters and digits. Numbers stay whole, with their inner ``.``/``,``
+  separators (``130.000``, ``2,4``, ``2013``, ``m2``); other punctuation splits.
+  A trailing apostrophe part is dropped (``DAB's`` -> ``dab``).
+* Tokens with digits are kept verbatim; Snowball's Danish stopwords are dropped (in both
+  spellings: ``på``/``paa``).
+* Words are stemmed with Snowball Danish and then folded: ``å``->``aa``, ``æ``->``ae``,
+  ``ø``->``oe``. Stemming a folded spelling can diverge (``markoer`` -> ``marko`` while
+  ``markør`` -> ``markør``), so each word also gets a *canonical* term computed from its
+  folded spelling only (fold, turn ``aa/ae/oe`` back into ``å/æ/ø``, stem, fold). Both
+  spellings of a word therefore always share that term, so ``lejemaal`` and ``lejemål``,
+  ``hoeslet`` and ``høslet``, ``aarhus`` and ``Århus`` match both ways. A word emits one
+  term, or two when the native stem and the canonical term differ.
+* Compounds are split against a vocabulary built from the corpus (folded word -> count):
+  a word also emits the terms of its parts when it can be cut into at least two known
+  pieces of at least ``min_part_length`` letters. Every piece but the last must be a word
+  seen on its own in the corpus, optionally followed by a linking ``s`` or ``e``; the last
+  piece (the head, which carries the inflection) must share a stem with a corpus word and
+  must not be a suffix look-alike (``-ende``, ``-else``, ``-ring``, ``-ling``, ``-lige``
+  ...), so ``følgende`` or ``formatering`` are not shredded. The fewest-part split wins
+  (ties: the most frequent parts) and each part is split again, so
+  ``boligorganisationsbestyrelse`` yields ``boligorganisation``, ``bolig``,
+  ``organisation`` and ``bestyrelse`` when those words occur in the corpus, and
+  ``biodiversitetsstrategi`` yields ``biodiversitet`` and ``strategi``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import Stemmer
+
+# Snowball's Danish stopword list (snowballstem.org/algorithms/danish/stop.txt), 94 words.
+SNOWBALL_DANISH_STOPWORDS: frozenset[str] = frozenset(
+    [
+        "og",
+        "i",
+        "jeg",
+        "det",
+        "at",
+        "en",
+        "den",
+        "til",
+        "er",
+        "som",
+        "på",
+        "de",
+        "med",
+        "han",
+        "af",
+        "for",
+        "ikke",
+        "der",
+        "var",
+        "mig",
+        "sig",
+        "men",
+        "et",
+        "har",
+        "om",
+        "vi",
+        "min",
+        "havde",
+        "ham",
+        "hun",
+        "nu",
+        "over",
+        "da",
+        "fra",
+        "du",
+        "ud",
+        "sin",
+        "dem",
+        "os",
+        "op",
+        "man",
+        "hans",
+        "hvor",
+        "eller",
+        "hvad",
+        "skal",
+        "selv",
+        "her",
+        "alle",
+        "vil",
+        "blev",
+        "kunne",
+        "ind",
+        "når",
+        "være",
+        "dog",
+        "noget",
+        "ville",
+        "jo",
+        "deres",
+        "efter",
+        "ned",
+        "skulle",
+        "denne",
+        "end",
+        "dette",
+        "mit",
+        "også",
+        "under",
+        "have",
+        "dig",
+        "anden",
+        "hende",
+        "mine",
+        "alt",
+        "meget",
+        "sit",
+        "sine",
+        "vor",
+        "mod",
+        "disse",
+        "hvis",
+        "din",
+        "nogle",
+        "hos",
+        "blive",
+        "mange",
+        "ad",
+        "bliver",
+        "hendes",
+        "været",
+        "thi",
+        "jer",
+        "sådan",
+    ]
+)
+
+_FOLD = str.maketrans({"å": "aa", "æ": "ae", "ø": "oe"})
+_SUPERSCRIPTS = str.maketrans({"¹": "1", "²": "2", "³": "3"})
+_STOPWORDS_FOLDED: frozenset[str] = frozenset(w.translate(_FOLD) for w in SNOWBALL_DANISH_STOPWORDS)
+
+# A token: a number with inner . or , groups ("130.000", "2,4"), or a run of letters and
+# digits (combining marks allowed, so decomposed "å" stays in its word), optionally followed
+# by an apostrophe part ("DAB's").
+_WORD = r"(?:[^\W_]|[\u0300-\u036f])+"
+_TOKEN_RE = re.compile(rf"\d+(?:[.,]\d+)+|{_WORD}(?:['’]{_WORD})*")
+_APOSTROPHES = ("'", "’")
+
+# Longest suffix the Danish stemmer removes ("erendes"), plus room for undoubling.
+_MAX_SUFFIX = 8
+_MIN_TERM_LENGTH = 3
+
+# Derivational endings that are also (rare) words; a compound head may not be one of these.
+_SUFFIX_LOOKALIKES = [
+    "ende",
+    "else",
+    "ring",
+    "ling",
+    "lige",
+    "rede",
+    "inger",
+    "heden",
+    "tion",
+    "ning",
+    "esten",
+    "ere",
+    "erede",
+    "ellige",
+    "indelse",
+    "iske",
+]
+
+
+class Span(NamedTuple):
+    """Character span ``[start, end)`` of a word in the analysed text."""
+
+    start: int
+    end: int
+
+
+class Token(NamedTuple):
+    """A surface word: its normalised form (NFC, lowercase) and where it is in the text."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AnalyzerSettings:
+    """Knobs that change which terms are produced; saved with every index."""
+
+    split_compounds: bool = True
+    min_part_length: int = 4
+    linking_letters: str = "se"
+    min_vocabulary_count: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AnalyzerSettings:
+        return cls(**data)
+
+
+def fold(text: str) -> str:
+    """Fold Danish letters to their two-letter spellings: å->aa, æ->ae, ø->oe."""
+    return text.translate(_FOLD)
+
+
+def unfold(text: str) -> str:
+    """Inverse of :func:`fold` on a folded string (aa->å, ae->æ, oe->ø)."""
+    return text.replace("aa", "å").replace("ae", "æ").replace("oe", "ø")
+
+
+@lru_cache(maxsize=200_000)
+def normalise_token(surface: str) -> str:
+    """NFC, lowercase, plain digits, apostrophe tail removed."""
+    word = unicodedata.normalize("NFC", surface).lower().translate(_SUPERSCRIPTS)
+    for mark in _APOSTROPHES:
+        if mark in word:
+            word = word.split(mark, 1)[0]
+    return word
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into normalised tokens with spans into the original string."""
+    tokens = []
+    for match in _TOKEN_RE.finditer(text):
+        word = normalise_token(match.group())
+        if word:
+            tokens.append(Token(word, match.start(), match.end()))
+    return tokens
+
+
+def is_stopword(word: str) -> bool:
+    return word in SNOWBALL_DANISH_STOPWORDS or word in _STOPWORDS_FOLDED
+
+
+class _ThreadStemmer(threading.local):
+    """PyStemmer objects are not thread-safe; keep one per thread."""
+
+    def __init__(self) -> None:
+        self.stemmer = Stemmer.Stemmer("danish")
+
+
+_STEMMER = _ThreadStemmer()
+
+
+def stem_terms(word: str) -> tuple[str, ...]:
+    """The folded stem terms of one lowercase alphabetic word (one or two terms).
+
+    The first is the native stem, folded; the second, if different, is the canonical
+    term computed from the folded spelling alone, which both spellings share.
+    """
+    stem = _STEMMER.stemmer.stemWord
+    native = fold(stem(word))
+    canonical = fold(stem(unfold(fold(word))))
+    return (native,) if native == canonical else (native, canonical)
+
+
+def build_vocabulary(
+    texts: Iterable[str], settings: AnalyzerSettings | None = None
+) -> dict[str, int]:
+    """Folded corpus words that compounds may be split into, with their counts."""
+    return vocabulary_from_tokens((tokenize(text) for text in texts), settings)
+
+
+def vocabulary_from_tokens(
+    token_lists: Iterable[Sequence[Token]], settings: AnalyzerSettings | None = None
+) -> dict[str, int]:
+    """:func:`build_vocabulary` for texts that are already tokenised."""
+    settings = settings or AnalyzerSettings()
+    counts: dict[str, int] = {}
+    for tokens in token_lists:
+        for token in tokens:
+            counts[token.text] = counts.get(token.text, 0) + 1
+    vocabulary: dict[str, int] = {}
+    for word, count in counts.items():
+        if not word.isalpha() or is_stopword(word):
+            continue
+        folded = fold(word)
+        if len(folded) >= settings.min_part_length:
+            vocabulary[folded] = vocabulary.get(folded, 0) + count
+    return {
+        word: count
+        for word, count in sorted(vocabulary.items())
+        if count >= settings.min_vocabulary_count
+    }
+
+
+class DanishAnalyzer:
+    """Danish analysis for index and query time; see the module docstring.
+
+    ``vocabulary`` maps folded corpus words to their counts; compounds are split into
+    those words only. Build it with :func:`build_vocabulary` (or :meth:`from_corpus`) and
+    save it with the index, so queries are split the same way as passages.
+    """
+
+    _CACHE_LIMIT = 500_000
+
+    def __init__(
+        self, vocabulary: Mapping[str, int] | None = None, settings: AnalyzerSettings | None = None
+    ) -> None:
+        self.settings = settings or AnalyzerSettings()
+        self._words: dict[str, int] = dict(sorted((vocabulary or {}).items()))
+        blocked = {t for w in _SUFFIX_LOOKALIKES for t in stem_terms(w)}
+        stems: dict[str, int] = {}
+        for word, count in self._words.items():
+            for term in stem_terms(word):
+                if len(term) >= _MIN_TERM_LENGTH and term not in blocked:
+                    stems[term] = stems.get(term, 0) + count
+        self._stems = stems
+        self._sorted_stems = sorted(stems)
+        self._word_cache: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def from_corpus(
+        cls, texts: Sequence[str], settings: AnalyzerSettings | None = None
+    ) -> DanishAnalyzer:
+        settings = settings or AnalyzerSettings()
+        return cls(build_vocabulary(texts, settings), settings)
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        return dict(self._words)
+
+    # -- public analysis ------------------------------------------------------------------
+
+    def analyze(self, text: str) -> list[str]:
+        """All index terms of ``text`` in order, repeats kept (term frequency matters)."""
+        return self.analyze_tokens(tokenize(text))
+
+    def analyze_tokens(self, tokens: Iterable[Token]) -> list[str]:
+        """:meth:`analyze` for an already tokenised text."""
+        terms: list[str] = []
+        for token in tokens:
+            terms.extend(self.word_terms(token.text))
+        return terms
+
+    def analyze_query(self, query: str) -> list[str]:
+        """The distinct terms of a query, in first-seen order."""
+        return list(dict.fromkeys(self.analyze(query)))
+
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        """Terms of one normalised token: its stems, plus its compound parts' stems."""
+        cached = self._word_cache.get(word)
+        if cached is not None:
+            return cached
+        terms = self._compute_word_terms(word)
+        if len(self._word_cache) >= self._CACHE_LIMIT:
+            self._word_cache.clear()
+        self._word_cache[word] = terms
+        return terms
+
+    def compound_parts(self, word: str) -> list[str]:
+        """The folded parts a word is split into, recursively (empty if not split)."""
+        folded = fold(normalise_token(word))
+        if not self.settings.split_compounds or not folded.isalpha():
+            return []
+        parts: list[str] = []
+        self._collect_parts(folded, parts)
+        return parts
+
+    def matching_spans(self, text: str, query: str) -> list[Span]:
+        """Spans of the words in ``text`` whose terms meet the query's terms (for <mark>)."""
+        wanted = set(self.analyze_query(query))
+        if not wanted:
+            return []
+        return [
+            Span(token.start, token.end)
+            for token in tokenize(text)
+            if wanted.intersection(self.word_terms(token.text))
+        ]
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": "danish", **self.settings.to_json()}
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _compute_word_terms(self, word: str) -> tuple[str, ...]:
+        if any(ch.isdigit() for ch in word):
+            return (word,)
+        if is_stopword(word):
+            return ()
+        terms = list(stem_terms(word))
+        for part in self.compound_parts(word):
+            terms.extend(stem_terms(part))
+        return tuple(dict.fromkeys(terms))
+
+    def _collect_parts(self, folded: str, parts: list[str]) -> None:
+        for part in self._split(folded):
+            if part not in parts:
+                parts.append(part)
+                self._collect_parts(part, parts)
+
+    def _is_stem_prefix(self, prefix: str) -> bool:
+        stems = self._sorted_stems
+        index = bisect.bisect_left(stems, prefix)
+        return index < len(stems) and stems[index].startswith(prefix)
+
+    def _modifier_count(self, piece: str) -> int:
+        """Corpus count of a non-final piece: it must be a word seen on its own."""
+        if len(piece) < self.settings.min_part_length:
+            return 0
+        return self._words.get(piece, 0)
+
+    def _head_count(self, piece: str) -> int:
+        """Corpus count of a final piece: any word sharing one of its stems."""
+        if len(piece) < self.settings.min_part_length or piece in _STOPWORDS_FOLDED:
+            return 0
+        return max(self._stems.get(t, 0) for t in stem_terms(piece))
+
+    def _split(self, word: str) -> list[str]:
+        """The fewest known parts (at least two) that ``word`` is made of, or []."""
+        min_part = self.settings.min_part_length
+        n = len(word)
+        if not self._stems or n < 2 * min_part:
+            return []
+        linking = self.settings.linking_letters
+        # Stems are prefixes of their words, so a piece starting at i can only be known
+        # if word[i:] runs along some stem for at least _MIN_TERM_LENGTH letters.
+        reach = []
+        for i in range(n):
+            length = 0
+            while i + length < n and self._is_stem_prefix(word[i : i + length + 1]):
+                length += 1
+            reach.append(length)
+
+        best: dict[int, _Segmentation | None] = {n: _Segmentation((), ())}
+
+        def segment(i: int) -> _Segmentation | None:
+            """The best split of word[i:] into known pieces, or None."""
+            if i in best:
+                return best[i]
+            choice: _Segmentation | None = None
+            if reach[i] >= _MIN_TERM_LENGTH:
+                last = min(n, i + reach[i] + _MAX_SUFFIX)
+                for j in range(i + min_part, last + 1):
+                    if j == n:
+                        count = 0 if i == 0 else self._head_count(word[i:j])
+                        if count:
+                            candidate = _Segmentation((word[i:j],), (count,))
+                            choice = _best_of(choice, candidate)
+                        continue
+                    count = self._modifier_count(word[i:j])
+                    if not count:
+                        continue
+                    starts = [j]
+                    if j < n - min_part and word[j] in linking:
+                        starts.append(j + 1)
+                    for start in starts:
+                        rest = segment(start)
+                        if rest is not None:
+                            candidate = _Segmentation(
+                                (word[i:j], *rest.parts), (count, *rest.counts)
+                            )
+                            choice = _best_of(choice, candidate)
+            best[i] = choice
+            return choice
+
+        result = segment(0)
+        return list(result.parts) if result is not None and len(result.parts) >= 2 else []
+
+
+@dataclass(frozen=True)
+class _Segmentation:
+    parts: tuple[str, ...]
+    counts: tuple[int, ...]
+
+    def rank(self) -> tuple[int, float]:
+        """Fewer parts first; then the higher geometric mean of the part counts."""
+        log_mean = sum(math.log(c) for c in self.counts) / len(self.counts)
+        return (len(self.parts), -log_mean)
+
+
+def _best_of(current: _Segmentation | None, candidate: _Segmentation) -> _Segmentation:
+    if current is None or candidate.rank() < current.rank():
+        return candidate
+    return current

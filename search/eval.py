@@ -1,0 +1,168 @@
+"""Retrieval evaluation on the two query formats in ../shared/eval.
+
+Span sets: {"id","kind","query","relevant":[span, ...]} — a hit is relevant when its
+passage text contains a span (case-insensitive, whitespace collapsed, markdown emphasis
+dropped, typographic quotes and no-break spaces made plain).
+Page sets: {"id","query","relevant_pages":[path, ...]} — a hit is relevant when its
+document's source path ends with one of the paths; pages are deduplicated before ranking.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .types import Hit, Mode
+
+CUTOFFS = (1, 5, 10)
+_PLAIN = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "«": '"',
+        "»": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "*": None,
+        "_": None,
+    }
+)
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.translate(_PLAIN).casefold().split())
+
+
+@dataclass
+class EvalQuery:
+    id: str
+    query: str
+    kind: str
+    spans: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+
+    def judge(self, hits: list[Hit], source_of: Callable[[str], str]) -> list[int]:
+        """For each hit, the index of the newly covered relevant item, or -1."""
+        covered: set[int] = set()
+        marks = []
+        for hit in hits:
+            if self.spans:
+                text = normalise(hit.text)
+                found = [i for i, s in enumerate(self.spans) if normalise(s) in text]
+            else:
+                source = source_of(hit.document.id).replace("\\", "/")
+                found = [i for i, p in enumerate(self.pages) if source.endswith(p)]
+            new = [i for i in found if i not in covered]
+            covered.update(found)
+            marks.append(new[0] if new else (-2 if found else -1))
+        return marks
+
+    @property
+    def relevant(self) -> int:
+        return len(self.spans) or len(self.pages)
+
+
+def read_queries(path: Path) -> list[EvalQuery]:
+    queries = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        if "relevant" not in raw and "relevant_pages" not in raw:
+            raise ValueError(f"{path}:{n}: expected 'relevant' (spans) or 'relevant_pages'")
+        queries.append(
+            EvalQuery(
+                id=str(raw.get("id", n)),
+                query=raw["query"],
+                kind=str(raw.get("kind") or raw.get("app") or "all"),
+                spans=list(raw.get("relevant", [])),
+                pages=list(raw.get("relevant_pages", [])),
+            )
+        )
+    return queries
+
+
+def dedupe_pages(hits: list[Hit], source_of: Callable[[str], str]) -> list[Hit]:
+    seen, unique = set(), []
+    for hit in hits:
+        source = source_of(hit.document.id)
+        if source not in seen:
+            seen.add(source)
+            unique.append(hit)
+    return unique
+
+
+def score_query(marks: list[int], relevant: int) -> dict[str, float]:
+    """Recall@1/5/10, MRR@10, nDCG@10 from per-rank judgements (>=0 new item, -2 seen, -1 no)."""
+    metrics = {}
+    for k in CUTOFFS:
+        metrics[f"R@{k}"] = len({m for m in marks[:k] if m >= 0}) / relevant
+    first = next((i for i, m in enumerate(marks[:10]) if m != -1), None)
+    metrics["MRR@10"] = 0.0 if first is None else 1 / (first + 1)
+    dcg = sum(1 / math.log2(i + 2) for i, m in enumerate(marks[:10]) if m >= 0)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(relevant, 10)))
+    metrics["nDCG@10"] = dcg / ideal if ideal else 0.0
+    return metrics
+
+
+@dataclass
+class EvalReport:
+    modes: list[str]
+    # mode -> group ("all" or a kind) -> metric -> mean
+    table: dict[str, dict[str, dict[str, float]]]
+    counts: dict[str, int]
+    per_query: dict[str, dict[str, dict[str, float]]]
+
+
+def evaluate(
+    queries: list[EvalQuery],
+    search: Callable[[str, Mode], list[Hit]],
+    source_of: Callable[[str], str],
+    modes: Iterable[Mode] = tuple(Mode),
+) -> EvalReport:
+    modes = list(modes)
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    per_query: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    counts: dict[str, int] = defaultdict(int)
+    for q in queries:
+        counts[q.kind] += 1
+    counts["all"] = len(queries)
+    for mode in modes:
+        sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for q in queries:
+            hits = search(q.query, mode)
+            if q.pages:
+                hits = dedupe_pages(hits, source_of)
+            metrics = score_query(q.judge(hits[:10], source_of), q.relevant)
+            per_query[q.id][mode.value] = metrics
+            for group in ("all", q.kind):
+                for name, value in metrics.items():
+                    sums[group][name] += value
+        table[mode.value] = {g: {m: v / counts[g] for m, v in ms.items()} for g, ms in sums.items()}
+    return EvalReport([m.value for m in modes], table, dict(counts), dict(per_query))
+
+
+def format_report(report: EvalReport) -> str:
+    metrics = ["R@1", "R@5", "R@10", "MRR@10", "nDCG@10"]
+    groups = ["all", *sorted(g for g in report.counts if g != "all")]
+    header = f"{'group':<16}{'n':>5}  " + "  ".join(
+        f"{mode + ' ' + m:>{max(len(mode) + len(m) + 1, 8)}}"
+        for m in metrics
+        for mode in report.modes
+    )
+    lines = [header]
+    for group in groups:
+        cells = []
+        for m in metrics:
+            for mode in report.modes:
+                width = max(len(mode) + len(m) + 1, 8)
+                cells.append(f"{report.table[mode].get(group, {}).get(m, 0.0):>{width}.3f}")
+        lines.append(f"{group:<16}{report.counts[group]:>5}  " + "  ".join(cells))
+    return "\n".join(lines)

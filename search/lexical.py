@@ -1,0 +1,172 @@
+"""BM25 over Danish-analysed passages (bm25s), saved as plain versioned files.
+
+Files in an index directory: ``lexical.json`` (manifest: format version, analyzer
+settings and compound vocabulary, BM25 parameters, document count) and bm25s's own
+``*.index.npy`` / ``*.index.json`` files (saved with ``allow_pickle=False``). The manifest
+is written last, so a directory without it is an incomplete save.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+from vidensbank.search.analysis import (
+    AnalyzerSettings,
+    DanishAnalyzer,
+    Span,
+    tokenize,
+    vocabulary_from_tokens,
+)
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "lexical.json"
+_KIND = "vidensbank.lexical"
+_BM25_DIR = "bm25"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """One search result: ``row`` indexes the texts the index was built from."""
+
+    row: int
+    score: float
+
+
+@dataclass(frozen=True)
+class BM25Params:
+    k1: float = 1.5
+    b: float = 0.75
+    method: str = "lucene"
+
+
+@dataclass
+class LexicalIndex:
+    """A BM25 index over passages analysed with :class:`DanishAnalyzer`."""
+
+    analyzer: DanishAnalyzer
+    doc_count: int
+    params: BM25Params = field(default_factory=BM25Params)
+    _bm25: bm25s.BM25 | None = field(default=None, repr=False)
+
+    # -- building -------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        texts: Sequence[str],
+        *,
+        settings: AnalyzerSettings | None = None,
+        params: BM25Params | None = None,
+    ) -> LexicalIndex:
+        """Analyse ``texts`` (building the compound vocabulary from them) and index them."""
+        settings = settings or AnalyzerSettings()
+        params = params or BM25Params()
+        tokenised = [tokenize(text) for text in texts]
+        analyzer = DanishAnalyzer(vocabulary_from_tokens(tokenised, settings), settings)
+        index = cls(analyzer=analyzer, doc_count=len(texts), params=params)
+        if texts:
+            corpus_tokens = [analyzer.analyze_tokens(tokens) for tokens in tokenised]
+            bm25 = bm25s.BM25(k1=params.k1, b=params.b, method=params.method)
+            bm25.index(corpus_tokens, show_progress=False)
+            index._bm25 = bm25
+        return index
+
+    def __len__(self) -> int:
+        return self.doc_count
+
+    # -- querying -------------------------------------------------------------------------
+
+    def analyze_query(self, query: str) -> list[str]:
+        """The distinct index terms of a query."""
+        return self.analyzer.analyze_query(query)
+
+    def matching_spans(self, text: str, query: str) -> list[Span]:
+        """Character spans of the words in ``text`` that match the query (for <mark>)."""
+        return self.analyzer.matching_spans(text, query)
+
+    def search(self, query: str, k: int = 10) -> list[LexicalHit]:
+        """The ``k`` best rows for ``query``, best first; only positive BM25 scores."""
+        bm25 = self._bm25
+        if bm25 is None or k <= 0:
+            return []
+        vocab = bm25.vocab_dict
+        ids = [vocab[t] for t in self.analyze_query(query) if t in vocab]
+        if not ids:
+            return []
+        scores = np.asarray(bm25.get_scores_from_ids(ids), dtype=np.float32)
+        rows = np.flatnonzero(scores > 0)
+        if rows.size > k:
+            rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
+        # Best first; equal scores keep row order so results are deterministic.
+        order = np.lexsort((rows, -scores[rows]))
+        return [LexicalHit(int(rows[i]), float(scores[rows[i]])) for i in order]
+
+    def batch_search(self, queries: Sequence[str], k: int = 10) -> list[list[LexicalHit]]:
+        return [self.search(query, k) for query in queries]
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "kind": _KIND,
+            "format_version": FORMAT_VERSION,
+            "doc_count": self.doc_count,
+            "bm25": {"library": "bm25s", "version": bm25s.__version__, **asdict(self.params)},
+            "analyzer": self.analyzer.describe(),
+            "vocabulary": self.analyzer.vocabulary,
+        }
+
+    def save(self, directory: Path) -> None:
+        """Write the index into ``directory`` (created if needed)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        manifest_path = directory / MANIFEST_NAME
+        manifest_path.unlink(missing_ok=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(directory / _BM25_DIR), allow_pickle=False, show_progress=False)
+        tmp = manifest_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.manifest(), ensure_ascii=False), encoding="utf-8")
+        tmp.replace(manifest_path)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        """Read an index written by :meth:`save`; ValueError if it is missing or foreign."""
+        directory = Path(directory)
+        manifest_path = directory / MANIFEST_NAME
+        if not manifest_path.is_file():
+            raise ValueError(f"No lexical index in {directory} (missing {MANIFEST_NAME})")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("kind") != _KIND or manifest.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{manifest_path} is not a format-{FORMAT_VERSION} lexical index "
+                f"(kind={manifest.get('kind')!r}, format_version="
+                f"{manifest.get('format_version')!r}); rebuild the index"
+            )
+        analyzer_info = dict(manifest["analyzer"])
+        if analyzer_info.pop("name", None) != "danish":
+            raise ValueError(f"{manifest_path}: unknown analyzer {manifest['analyzer']!r}")
+        settings = AnalyzerSettings.from_json(analyzer_info)
+        bm25_info = manifest["bm25"]
+        params = BM25Params(k1=bm25_info["k1"], b=bm25_info["b"], method=bm25_info["method"])
+        analyzer = DanishAnalyzer(manifest["vocabulary"], settings)
+        index = cls(analyzer=analyzer, doc_count=int(manifest["doc_count"]), params=params)
+        if index.doc_count:
+            bm25 = bm25s.BM25.load(
+                str(directory / _BM25_DIR), allow_pickle=False, show_progress=False
+            )
+            if int(bm25.scores["num_docs"]) != index.doc_count:
+                raise ValueError(
+                    f"{directory}: BM25 files hold {bm25.scores['num_docs']} documents, "
+                    f"manifest says {index.doc_count}"
+                )
+            index._bm25 = bm25
+        return index

@@ -1,0 +1,265 @@
+"""The searcher: query → dense and lexical candidates → fusion → filters, diversity,
+snippets → named results. ``search`` is a thin wrapper over ``batch_search``."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..ingest.sentences import split_sentences
+from .catalog import Catalog, PassageInfo
+from .dense import DenseIndex
+from .embed.base import Embedder
+from .fusion import fuse
+from .lexical import LexicalIndex
+from .snapshot import SnapshotError, read_manifest
+from .snippets import make_snippet
+from .types import CaseRef, DocumentRef, Filters, Hit, Mode, SearchResponse
+
+CANDIDATES = 100  # per retriever, deeper than any page
+FILTERED_CANDIDATES = 2000
+MAX_PER_CASE = 2
+
+
+@dataclass
+class Snapshot:
+    path: Path
+    manifest: dict[str, object]
+    catalog: Catalog
+    dense: DenseIndex
+    lexical: LexicalIndex
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+    @classmethod
+    def load(cls, path: Path) -> Snapshot:
+        try:
+            manifest = read_manifest(path)
+        except FileNotFoundError:
+            raise SnapshotError(f"{path} is not a snapshot (no manifest.json)") from None
+        return cls(
+            path=path,
+            manifest=manifest,
+            catalog=Catalog(path / "catalog.sqlite3"),
+            dense=DenseIndex.load(path / "dense.faiss"),
+            lexical=LexicalIndex.load(path / "lexical"),
+        )
+
+    def close(self) -> None:
+        self.catalog.close()
+
+
+def check_compatible(manifest: dict[str, object], embedder: Embedder) -> None:
+    built = manifest.get("embedder") or {}
+    assert isinstance(built, dict)
+    if built.get("model_id") == embedder.model_id:
+        return
+    if (
+        built.get("family")
+        and built.get("family") == embedder.family
+        and built.get("dimension") == embedder.dimension
+    ):
+        return
+    raise SnapshotError(
+        f"The index was built with embedder {built.get('model_id')!r} (family {built.get('family')!r}),"
+        f" but queries would use {embedder.model_id!r} (family {embedder.family!r}); their vectors are"
+        " not comparable. Set VIDENSBANK_EMBEDDER to the model the index was built with, or run"
+        " `vidensbank ingest` to rebuild the index with the new model."
+    )
+
+
+class Searcher:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        embedder: Embedder,
+        fusion: str = "rrf",
+        weights: dict[str, float] | None = None,
+    ) -> None:
+        check_compatible(snapshot.manifest, embedder)
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.fusion = fusion
+        self.weights = weights
+        self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.snapshot.catalog
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        offset: int = 0,
+        mode: Mode | str = Mode.HYBRID,
+        filters: Filters | None = None,
+    ) -> SearchResponse:
+        return self.batch_search([query], k=k, offset=offset, mode=mode, filters=filters)[0]
+
+    def batch_search(
+        self,
+        queries: Sequence[str],
+        k: int = 10,
+        offset: int = 0,
+        mode: Mode | str = Mode.HYBRID,
+        filters: Filters | None = None,
+    ) -> list[SearchResponse]:
+        mode = Mode(mode)
+        filters = filters or Filters()
+        started = time.perf_counter()
+        allowed = self._allowed_rows(filters)
+        depth = FILTERED_CANDIDATES if allowed is not None else CANDIDATES
+        vectors = self.embedder.encode_queries(list(queries)) if mode is not Mode.LEXICAL else None
+        responses = []
+        for i, query in enumerate(queries):
+            lists: dict[str, list[tuple[int, float]]] = {}
+            if vectors is not None:
+                hits = self.snapshot.dense.search(vectors[i], depth)
+                lists["dense"] = [
+                    (h.row, h.score) for h in hits if allowed is None or h.row in allowed
+                ]
+            if mode is not Mode.DENSE:
+                hits = self.snapshot.lexical.search(query, depth)
+                lists["lexical"] = [
+                    (h.row, h.score) for h in hits if allowed is None or h.row in allowed
+                ]
+            ranked = self._rank(lists, mode)
+            collapsed = self._diversify(ranked)
+            page = collapsed[offset : offset + k]
+            query_vector = vectors[i] if vectors is not None else None
+            results = [
+                self._hit(query, query_vector, row, score, offset + n + 1, folded)
+                for n, (row, score, folded) in enumerate(page)
+            ]
+            took = (time.perf_counter() - started) * 1000 / len(queries)
+            responses.append(
+                SearchResponse(
+                    query=query,
+                    mode=mode,
+                    total=len(collapsed),
+                    took_ms=round(took, 2),
+                    offset=offset,
+                    k=k,
+                    results=results,
+                )
+            )
+        return responses
+
+    def _rank(
+        self, lists: dict[str, list[tuple[int, float]]], mode: Mode
+    ) -> list[tuple[int, float]]:
+        if mode is Mode.HYBRID:
+            return [
+                (int(f.id), f.score)
+                for f in fuse(lists, strategy=self.fusion, weights=self.weights)
+            ]
+        return lists["dense" if mode is Mode.DENSE else "lexical"]
+
+    def _allowed_rows(self, filters: Filters) -> set[int] | None:
+        docs = self.catalog.documents
+        hide_superseded = not filters.include_superseded and any(
+            d.superseded_by for d in docs.values()
+        )
+        if not filters.active() and not hide_superseded:
+            return None
+        allowed = set()
+        for p in self.catalog.passages:
+            doc = docs[p.document_id]
+            if hide_superseded and doc.superseded_by and filters.document != doc.id:
+                continue
+            if filters.theme is not None and (p.theme or "").casefold() != filters.theme.casefold():
+                continue
+            if filters.document is not None and p.document_id != filters.document:
+                continue
+            if filters.year is not None and doc.year != filters.year:
+                continue
+            if filters.organisation is not None and filters.organisation.casefold() not in {
+                o.casefold() for o in p.organisations
+            }:
+                continue
+            allowed.add(p.row)
+        return allowed
+
+    def _diversify(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float, int]]:
+        """Fold a hit into an earlier one from the same section when their passages are
+        adjacent, and keep at most MAX_PER_CASE hits per case, so one case cannot fill a page."""
+        passages = self.catalog.passages
+        kept: list[list[float]] = []  # [row, score, folded]
+        shown: dict[tuple[str, int], list[int]] = {}  # (document, section) -> ordinals shown
+        owner: dict[tuple[str, int, int], int] = {}  # (document, section, ordinal) -> kept index
+        per_case: dict[str, int] = {}
+        for row, score in ranked:
+            p = passages[row]
+            key = (p.document_id, p.section_idx)
+            near = next(
+                (o for o in (p.ordinal - 1, p.ordinal + 1) if o in shown.get(key, [])), None
+            )
+            if near is not None:
+                index = owner[(*key, near)]
+                kept[index][2] += 1
+                shown[key].append(p.ordinal)
+                owner[(*key, p.ordinal)] = index
+                continue
+            if p.case_id and per_case.get(p.case_id, 0) >= MAX_PER_CASE:
+                continue
+            per_case[p.case_id or ""] = per_case.get(p.case_id or "", 0) + 1
+            shown.setdefault(key, []).append(p.ordinal)
+            owner[(*key, p.ordinal)] = len(kept)
+            kept.append([row, score, 0])
+        return [(int(r), float(s), int(f)) for r, s, f in kept]
+
+    def _hit(
+        self,
+        query: str,
+        query_vector: np.ndarray | None,
+        row: int,
+        score: float,
+        rank: int,
+        folded: int,
+    ) -> Hit:
+        p: PassageInfo = self.catalog.passages[row]
+        doc = self.catalog.documents[p.document_id]
+        case = self.catalog.cases.get(p.case_id) if p.case_id else None
+        spans = self.snapshot.lexical.matching_spans(p.text, query)
+        best = None
+        if not spans and query_vector is not None:
+            best = self._best_sentence(p.text, query_vector)
+        return Hit(
+            passage_id=p.id,
+            rank=rank,
+            score=round(score, 6),
+            text=p.text,
+            snippet=make_snippet(p.text, spans),
+            best_sentence=best,
+            document=DocumentRef(
+                id=doc.id, title=doc.title, year=doc.year, url=doc.url or doc.source
+            ),
+            section_path=p.section_path,
+            theme=p.theme,
+            page=p.page_start,
+            case=CaseRef(id=case.id, title=case.title) if case else None,
+            collapsed=folded,
+        )
+
+    def _best_sentence(self, text: str, query_vector: np.ndarray) -> str | None:
+        sentences = [s.text for s in split_sentences(text.replace("\n\n", " ")) if len(s.text) > 15]
+        if len(sentences) < 2:
+            return sentences[0] if sentences else None
+        missing = [s for s in sentences if s not in self._sentence_vectors]
+        if missing:
+            for sentence, vector in zip(
+                missing, self.embedder.encode_passages(missing), strict=True
+            ):
+                self._sentence_vectors[sentence] = vector
+            while len(self._sentence_vectors) > 20_000:
+                self._sentence_vectors.popitem(last=False)
+        scores = [float(self._sentence_vectors[s] @ query_vector) for s in sentences]
+        return sentences[int(np.argmax(scores))]

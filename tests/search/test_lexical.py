@@ -1,0 +1,126 @@
+import json
+from pathlib import Path
+
+import pytest
+from vidensbank.search.lexical import FORMAT_VERSION, MANIFEST_NAME, LexicalHit, LexicalIndex
+
+TEXTS = [
+    "Lejemålet i Århus koster 130.000 kr. om året.",  # 0
+    "Høslet på engen giver plads til vilde blomster.",  # 1
+    "Kommunens biodiversitetsstrategi blev vedtaget i 2013.",  # 2
+    "En strategi for biodiversitet i de grønne områder.",  # 3
+    "Boligorganisationens bestyrelse mødes hver måned.",  # 4
+    "Beboerne i afdelingen holder et møde om vedligehold.",  # 5
+    "Huslejen stiger med 2,4 procent fra 2014.",  # 6
+    "Lejemaalet ved Aarhus havn og hoeslet på marken.",  # 7
+    "Den nye bolig har en have og en bestyrelse.",  # 8
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> LexicalIndex:
+    return LexicalIndex.build(TEXTS)
+
+
+def rows(hits: list[LexicalHit]) -> list[int]:
+    return [hit.row for hit in hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("lejemaal", {0, 7}),
+        ("lejemål", {0, 7}),
+        ("hoeslet", {1, 7}),
+        ("høslet", {1, 7}),
+        ("aarhus", {0, 7}),
+        ("Århus", {0, 7}),
+        ("130.000", {0}),
+        ("2,4", {6}),
+        ("2013", {2}),
+    ],
+)
+def test_spelling_variants_and_numbers_find_each_other(
+    index: LexicalIndex, query: str, expected: set[int]
+) -> None:
+    assert set(rows(index.search(query, k=10))) == expected
+
+
+def test_parts_find_the_compound(index: LexicalIndex) -> None:
+    hits = rows(index.search("strategi for biodiversitet", k=10))
+    assert set(hits) == {2, 3}
+    assert set(rows(index.search("biodiversitet", k=10))) == {2, 3}
+
+
+def test_compound_query_finds_its_parts(index: LexicalIndex) -> None:
+    hits = rows(index.search("biodiversitetsstrategi", k=10))
+    assert hits[0] == 2  # the exact compound ranks first
+    assert 3 in hits
+
+
+def test_stopword_only_query_finds_nothing(index: LexicalIndex) -> None:
+    assert index.analyze_query("og i på det") == []
+    assert index.search("og i på det", k=10) == []
+
+
+def test_unknown_words_and_zero_k(index: LexicalIndex) -> None:
+    assert index.search("kvantecomputer", k=10) == []
+    assert index.search("bestyrelse", k=0) == []
+
+
+def test_results_are_best_first_positive_and_capped(index: LexicalIndex) -> None:
+    hits = index.search("bestyrelse bolig lejemål møde", k=3)
+    assert len(hits) == 3
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(score > 0 for score in scores)
+
+
+def test_batch_search_matches_single_search(index: LexicalIndex) -> None:
+    queries = ["lejemaal", "bestyrelse", "biodiversitet"]
+    assert index.batch_search(queries, k=5) == [index.search(q, k=5) for q in queries]
+
+
+def test_matching_spans_for_snippets(index: LexicalIndex) -> None:
+    text = TEXTS[2]
+    spans = index.matching_spans(text, "biodiversitet")
+    assert [text[s:e] for s, e in spans] == ["biodiversitetsstrategi"]
+
+
+def test_save_and_load_give_identical_results(index: LexicalIndex, tmp_path: Path) -> None:
+    index.save(tmp_path / "lexical")
+    manifest = json.loads((tmp_path / "lexical" / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["doc_count"] == len(TEXTS)
+    assert "biodiversitet" in manifest["vocabulary"]
+    assert not list((tmp_path / "lexical").rglob("*.pkl"))
+
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert len(loaded) == len(TEXTS)
+    for query in ["lejemaal", "strategi for biodiversitet", "biodiversitetsstrategi", "130.000"]:
+        assert loaded.search(query, k=10) == index.search(query, k=10)
+        assert loaded.analyze_query(query) == index.analyze_query(query)
+
+
+def test_load_rejects_missing_or_foreign_index(index: LexicalIndex, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="missing"):
+        LexicalIndex.load(tmp_path)
+    index.save(tmp_path)
+    manifest_path = tmp_path / MANIFEST_NAME
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] = FORMAT_VERSION + 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ValueError, match="rebuild"):
+        LexicalIndex.load(tmp_path)
+
+
+def test_empty_corpus_round_trips(tmp_path: Path) -> None:
+    empty = LexicalIndex.build([])
+    assert empty.search("bolig", k=5) == []
+    empty.save(tmp_path)
+    assert LexicalIndex.load(tmp_path).search("bolig", k=5) == []
+
+
+def test_ties_are_ordered_by_row() -> None:
+    index = LexicalIndex.build(["bolig have", "bolig have", "bolig have"])
+    assert rows(index.search("bolig", k=3)) == [0, 1, 2]

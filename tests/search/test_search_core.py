@@ -1,0 +1,170 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from vidensbank.ingest.pipeline import Ingestor
+from vidensbank.ingest.store import Store
+from vidensbank.search.embed.factory import create_embedder
+from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
+from vidensbank.search.snapshot import SnapshotError, build_snapshot, current_path
+from vidensbank.search.types import Filters, Mode
+
+DOCS = {
+    "raadgivning.txt": "Gældsrådgivning\n\nØkonomiske rådgivere hjælper beboere med budget og gæld, "
+    "så færre bliver sat ud af deres lejemål. Rådgiverne mødes med beboerne hver tirsdag.",
+    "natur.txt": "Vilde blomster\n\nAfdelingen har sået vilde blomster på plænerne, og insekter og "
+    "sommerfugle er vendt tilbage. Driften slår kun græsset to gange om året.",
+    "strategi.txt": "Strategi\n\nOrganisationsbestyrelsen har vedtaget en biodiversitetsstrategi, der "
+    "sætter mål for hvor mange kvadratmeter der skal være vild natur i hver afdeling.",
+    "kursus.txt": "Efteruddannelse\n\nEjendomsfunktionærerne har været på kursus i konflikthåndtering "
+    "og i at tale med beboere med psykisk sygdom.",
+    "affald.txt": "Affaldssortering\n\nNye containere til madaffald, pap og plast er sat op ved alle "
+    "opgange, og beboerne har fået en folder om sortering.",
+}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("small")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in DOCS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    store = Store(root / "store.sqlite3")
+    Ingestor(store, progress=False).run([corpus])
+    embedder = create_embedder("bundled")
+    build = build_snapshot(store, embedder, root / "index", progress=False)
+    yield root, store, embedder, build
+    store.close()
+
+
+def searcher_for(root: Path, embedder) -> Searcher:
+    return Searcher(Snapshot.load(current_path(root / "index")), embedder)
+
+
+def top_document(searcher: Searcher, query: str, mode: Mode = Mode.HYBRID) -> str:
+    return searcher.search(query, k=3, mode=mode).results[0].document.id
+
+
+def test_paraphrase_with_no_word_in_common_ranks_first(small) -> None:
+    root, _, embedder, _ = small
+    searcher = searcher_for(root, embedder)
+    query = "pengeproblemer hos lejere i restance"
+    lexical = searcher.search(query, k=5, mode=Mode.LEXICAL).results
+    assert "raadgivning" not in {h.document.id for h in lexical}  # no word in common
+    assert top_document(searcher, query, Mode.DENSE) == "raadgivning"
+    hit = searcher.search(query, k=3).results[0]
+    assert hit.document.id == "raadgivning"
+    assert "<mark>" not in hit.snippet and hit.best_sentence
+
+
+def test_folded_spelling_finds_the_danish_letters(small) -> None:
+    root, _, embedder, _ = small
+    searcher = searcher_for(root, embedder)
+    response = searcher.search("lejemaal", k=3, mode=Mode.LEXICAL)
+    assert response.results[0].document.id == "raadgivning"
+    assert "<mark>lejemål</mark>" in response.results[0].snippet
+
+
+def test_compound_query_finds_its_parts_and_back(small) -> None:
+    root, _, embedder, _ = small
+    searcher = searcher_for(root, embedder)
+    assert top_document(searcher, "naturstrategi", Mode.LEXICAL) == "strategi"
+    assert top_document(searcher, "strategi for biodiversitet", Mode.LEXICAL) == "strategi"
+
+
+def test_results_identical_after_reloading_the_snapshot(small) -> None:
+    root, _, embedder, _ = small
+    queries = ["hjælp til gæld", "sommerfugle", "kursus for driften", "madaffald"]
+    first = [
+        searcher_for(root, embedder).search(q).model_dump(exclude={"took_ms"}) for q in queries
+    ]
+    again = [
+        searcher_for(root, embedder).search(q).model_dump(exclude={"took_ms"}) for q in queries
+    ]
+    assert first == again
+    assert first[0]["results"][0]["document"]["id"] == "raadgivning"
+
+
+def test_snapshot_manifest_records_what_was_built(small) -> None:
+    _root, _, embedder, build = small
+    manifest = json.loads((build.path / "manifest.json").read_text())
+    assert manifest["format_version"] == 1
+    assert manifest["embedder"]["model_id"] == embedder.model_id
+    assert manifest["embedder"]["dimension"] == 384
+    assert manifest["counts"]["passages"] == len(DOCS)
+    assert len(manifest["corpus_hash"]) == 64
+    assert (build.path / "dense.faiss").exists() and (build.path / "catalog.sqlite3").exists()
+
+
+class ExplodingEmbedder:
+    """The real embedder that dies after its first batch, like a killed build."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, 0
+        self.model_id, self.family, self.dimension = "explode-test", inner.family, inner.dimension
+
+    def encode_passages(self, texts):
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("killed mid-build")
+        return self.inner.encode_passages(texts)
+
+    def describe(self):
+        return {"model_id": self.model_id, "family": self.family, "dimension": self.dimension}
+
+
+def test_interrupted_build_leaves_the_previous_snapshot_current(small, tmp_path: Path) -> None:
+    root, store, embedder, build = small
+    index = tmp_path / "index"
+    shutil.copytree(root / "index", index)
+    before = searcher_for(tmp_path, embedder).search("sommerfugle").model_dump(exclude={"took_ms"})
+    with pytest.raises(RuntimeError, match="killed"):
+        build_snapshot(store, ExplodingEmbedder(embedder), index, batch_size=2, progress=False)
+    assert current_path(index).name == build.version
+    assert not list(index.glob(".tmp-*"))
+    after = searcher_for(tmp_path, embedder).search("sommerfugle").model_dump(exclude={"took_ms"})
+    assert after == before
+
+
+def test_snapshot_from_another_embedder_is_refused(small) -> None:
+    _root, _, embedder, _ = small
+    manifest = {"embedder": {"model_id": "other/model", "family": "other", "dimension": 768}}
+    with pytest.raises(SnapshotError, match="VIDENSBANK_EMBEDDER"):
+        check_compatible(manifest, embedder)
+
+
+def test_filters_and_diversity_on_the_seed(seed_searcher) -> None:
+    response = seed_searcher.search(
+        "biodiversitet", k=10, filters=Filters(theme="Vilde velfærdsproblemer")
+    )
+    assert response.results and all(h.theme == "Vilde velfærdsproblemer" for h in response.results)
+    response = seed_searcher.search("biodiversitet", k=10, filters=Filters(organisation="KAB"))
+    assert response.results
+    for hit in response.results:
+        assert (
+            "KAB"
+            in seed_searcher.catalog.passages[
+                seed_searcher.catalog.row_by_id[hit.passage_id]
+            ].organisations
+        )
+    response = seed_searcher.search("biodiversitet i boligområder", k=10)
+    per_case: dict[str, int] = {}
+    for hit in response.results:
+        if hit.case:
+            per_case[hit.case.id] = per_case.get(hit.case.id, 0) + 1
+    assert max(per_case.values()) <= 2
+    ids = [h.passage_id for h in response.results]
+    assert len(ids) == len(set(ids))
+
+
+def test_seed_question_finds_the_case(seed_searcher) -> None:
+    response = seed_searcher.search(
+        "skolebørn lærer om planter og dyr i boligafdelingens have", k=3
+    )
+    assert any(h.case and h.case.title == "Boligområde som biologilokale" for h in response.results)
+    hit = response.results[0]
+    assert hit.document.title == "Værdiskabende gentagelser" and hit.document.year == 2023
+    assert np.isfinite(hit.score)

@@ -1,0 +1,86 @@
+"""`vidensbank ingest` and `vidensbank remove`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..ingest.pipeline import Failure
+from ..lock import LockBusy, writer_lock
+from ..services import build_index, ingest_and_build, open_store
+from ..settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    ingest = subparsers.add_parser(
+        "ingest", help="ingest publications (files or folders) and rebuild the search index"
+    )
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: corpus/)")
+    ingest.add_argument("--prune", action="store_true", help="remove documents whose file is gone")
+    ingest.add_argument("--strict", action="store_true", help="any failure aborts before writing")
+    ingest.add_argument(
+        "--rebuild", action="store_true", help="build a new index even if unchanged"
+    )
+    ingest.add_argument("--quiet", action="store_true", help="no progress bars")
+    ingest.set_defaults(handler=run_ingest)
+
+    remove = subparsers.add_parser("remove", help="remove a document and rebuild the index")
+    remove.add_argument("document_ids", nargs="+")
+    remove.set_defaults(handler=run_remove)
+
+
+def _print_failure(failure: Failure) -> None:
+    print(f"FAILED {failure.source}: {failure.reason}", file=sys.stderr)
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    paths = args.paths or [settings.corpus_dir]
+    try:
+        outcome = ingest_and_build(
+            settings,
+            paths,
+            prune=args.prune,
+            strict=args.strict,
+            progress=not args.quiet,
+            rebuild=args.rebuild,
+            on_failure=_print_failure,
+        )
+    except LockBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    report = outcome.report
+    if args.strict and report.failed:
+        print(
+            f"--strict: {len(report.failed)} file(s) failed; nothing was written.", file=sys.stderr
+        )
+        return 1
+    print(report.summary())
+    if outcome.build:
+        b = outcome.build
+        print(
+            f"Index {b.version}: {b.passages} passages ({b.embedded} embedded now) in {b.seconds:.1f} s"
+        )
+    else:
+        print("Index unchanged.")
+    return 1 if report.failed else 0
+
+
+def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with writer_lock(settings.data_dir), open_store(settings) as store:
+            missing = [d for d in args.document_ids if not store.delete_document(d)]
+            for document_id in missing:
+                print(
+                    f"error: no document with id {document_id!r} (see `vidensbank documents`)",
+                    file=sys.stderr,
+                )
+            if len(missing) < len(args.document_ids):
+                build = build_index(settings, store)
+                print(
+                    f"Removed {len(args.document_ids) - len(missing)} document(s); index {build.version}"
+                )
+    except LockBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 1 if missing else 0

