@@ -103,14 +103,14 @@ def drop_running_lines(blocks: list[Block]) -> list[Block]:
         page: positions[:_EDGE_LINES] + positions[-_EDGE_LINES:]
         for page, positions in pages.items()
     }
-    seen: dict[str, set[int]] = defaultdict(set)
+    seen: dict[str, dict[int, str]] = defaultdict(dict)  # key → page → line
     for page, positions in edges.items():
         for bi, li in positions:
             key = _line_key(lines[bi][li])
             if key and len(key) <= 120:
-                seen[key].add(page)
+                seen[key][page] = lines[bi][li]
     needed = max(2, math.ceil(0.4 * len(pages)))
-    running = {key for key, on in seen.items() if len(on) >= needed}
+    running = {key for key, on in seen.items() if len(on) >= needed and _repeats(on)}
     offset = _printed_page_offset(edges, lines)
     drop: set[tuple[int, int]] = set()
     for page, positions in edges.items():
@@ -130,6 +130,17 @@ def drop_running_lines(blocks: list[Block]) -> list[Block]:
         if any(ln.strip() for ln in kept):
             result.append(replace(block, text="\n".join(kept)))
     return result
+
+
+def _repeats(on_pages: dict[int, str]) -> bool:
+    """The same line on every page, or one whose number follows the page number
+    ("side 3", "side 4" …), not "Case 1" / "Case 2" headings that happen to top pages."""
+    if len({" ".join(line.split()).lower() for line in on_pages.values()}) == 1:
+        return True
+    offsets: Counter[int] = Counter()
+    for page, line in on_pages.items():
+        offsets.update({int(n) - page for n in re.findall(r"\d+", line)})
+    return bool(offsets) and offsets.most_common(1)[0][1] >= 0.8 * len(on_pages)
 
 
 def _edge_numbers(line: str) -> set[int]:
@@ -215,18 +226,18 @@ def _extract_credits(text: str) -> tuple[str, list[str]]:
     credits: list[str] = []
     while match := _CREDIT.search(text):
         start = match.start("credit")
+        opened = start > 0 and text[start - 1] == "("
+        close = text.find(")", start) if opened else -1
         line_end = text.find("\n", start)
-        end = len(text) if line_end < 0 else line_end
+        end = close if close >= 0 else (len(text) if line_end < 0 else line_end)
         credit = text[start:end]
         if len(credit) > 80:  # credit followed by body text on the same line
             sentence_end = _SENTENCE_END.search(credit)
             if sentence_end:
                 credit = credit[: sentence_end.start()]
-        end = start + len(credit)
-        opened = start > 0 and text[start - 1] == "("
-        if opened and credit.endswith(")"):
-            credit = credit[:-1]
-        before = text[: start - 1] if opened else text[:start]
+                end = start + len(credit)
+        before = text[: start - 1] if close >= 0 else text[:start]
+        end = end + 1 if close >= 0 else end
         credits.append(collapse_whitespace(credit).rstrip(" ;,."))
         text = before.rstrip(" \t") + text[end:]
     return text.strip(), [c for c in credits if c]

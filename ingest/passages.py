@@ -13,7 +13,7 @@ from .structure import StructuredDocument
 
 MIN_WORDS = 40
 MAX_WORDS = 180
-TARGET_WORDS = 140
+TARGET_WORDS = 90
 BLOCK_SEPARATOR = "\n\n"
 
 

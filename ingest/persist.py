@@ -121,3 +121,26 @@ def _insert(conn: sqlite3.Connection, record: DocumentRecord, processed: Process
             for i, link in enumerate(processed.links)
         ],
     )
+
+
+def sync_superseded(store: Store) -> list[str]:
+    """Set ``superseded_by`` from the ``supersedes`` metadata (manifest) of every document,
+    and clear it where the superseding document is gone. Returns the ids that changed."""
+    rows = store.conn.execute(
+        "SELECT id, superseded_by, json_extract(metadata, '$.supersedes') AS supersedes"
+        " FROM documents ORDER BY id"
+    ).fetchall()
+    wanted: dict[str, str] = {}
+    for row in rows:
+        old = row["supersedes"]
+        if isinstance(old, str) and old and old != row["id"]:
+            wanted[old] = row["id"]
+    changes = [
+        (wanted.get(row["id"]), row["id"])
+        for row in rows
+        if row["superseded_by"] != wanted.get(row["id"])
+    ]
+    if changes:
+        with store.transaction() as conn:
+            conn.executemany("UPDATE documents SET superseded_by = ? WHERE id = ?", changes)
+    return [document_id for _, document_id in changes]

@@ -15,8 +15,9 @@ from tqdm import tqdm
 
 from .errors import IngestError
 from .gazetteer import Gazetteer
+from .linked.provenance import is_sidecar, read_sidecar
 from .loaders import SUPPORTED_SUFFIXES, load_document
-from .persist import write_document
+from .persist import sync_superseded, write_document
 from .process import PIPELINE_VERSION, ProcessedDocument, process_document
 from .slug import slugify
 from .sources import SourceEntry, load_manifest
@@ -38,13 +39,14 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # documents whose superseded_by changed
     passages: int = 0
     cases: int = 0
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.superseded)
 
     def summary(self) -> str:
         return (
@@ -70,21 +72,32 @@ def discover(paths: Iterable[Path]) -> tuple[list[Candidate], list[Failure]]:
             failures.append(Failure(str(given), "no such file or folder"))
             continue
         if given.is_file():
-            entry = load_manifest(given.parent).get(given.resolve())
+            entry = _manifest(given.parent, failures).get(given.resolve())
             candidates.append(Candidate(given, None, entry))
             continue
         for folder, dirs, files in os.walk(given):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            manifest = load_manifest(Path(folder))
+            manifest = _manifest(Path(folder), failures)
             for name in sorted(files):
                 path = Path(folder) / name
                 if name.startswith(".") or (name in IGNORED_NAMES and path.resolve() not in manifest):
+                    continue
+                if is_sidecar(path):  # provenance record of a fetched linked copy
                     continue
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     failures.append(Failure(str(path), _unsupported(path)))
                     continue
                 candidates.append(Candidate(path, given, manifest.get(path.resolve())))
     return candidates, failures
+
+
+def _manifest(folder: Path, failures: list[Failure]) -> dict[Path, SourceEntry]:
+    """The folder's manifest; a broken one is reported and its files ingested without it."""
+    try:
+        return load_manifest(folder)
+    except IngestError as err:
+        failures.append(Failure(str(folder / "sources.toml"), str(err)))
+        return {}
 
 
 def _unsupported(path: Path) -> str:
@@ -117,10 +130,12 @@ def _document_id(candidate: Candidate, store: Store, source: str) -> str:
     return f"{base}-{hashlib.sha256(source.encode()).hexdigest()[:6]}"
 
 
-def _fingerprint(sha: str, entry: SourceEntry | None, gazetteer_sha: str) -> str:
+def _fingerprint(sha: str, entry: SourceEntry | None, gazetteer_sha: str, extra: str = "") -> str:
     meta = json.dumps(entry.metadata() if entry else {}, sort_keys=True, ensure_ascii=False)
     title = entry.title if entry else ""
     key = f"{PIPELINE_VERSION}\x00{sha}\x00{meta}\x00{title}\x00{gazetteer_sha}"
+    if extra:  # e.g. a linked copy's provenance (who links to it)
+        key += f"\x00{extra}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -182,6 +197,7 @@ class Ingestor:
             self._write(item, report)
         if prune:
             self._prune(report)
+        report.superseded = sync_superseded(self.store)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -189,7 +205,13 @@ class Ingestor:
         source = str(candidate.path.resolve())
         try:
             sha = file_sha256(candidate.path)
-            fingerprint = _fingerprint(sha, candidate.entry, self.gazetteer_sha)
+            provenance = read_sidecar(candidate.path)
+            fingerprint = _fingerprint(
+                sha,
+                candidate.entry,
+                self.gazetteer_sha,
+                provenance.fingerprint_part() if provenance else "",
+            )
             existing = self.store.document_by_source(source)
             if existing and json.loads(existing["metadata"]).get("fingerprint") == fingerprint:
                 report.unchanged.append(existing["id"])
@@ -211,6 +233,8 @@ class Ingestor:
             )
             return None
         metadata: dict[str, object] = {**loaded.metadata, **(entry.metadata() if entry else {})}
+        if provenance is not None:  # a fetched linked copy: URL, who links to it, fetch record
+            metadata.update(provenance.metadata())
         metadata["fingerprint"] = fingerprint
         metadata["file_name"] = candidate.path.name
         year = metadata.get("year")

@@ -145,7 +145,19 @@ SNOWBALL_DANISH_STOPWORDS: frozenset[str] = frozenset(
 
 _FOLD = str.maketrans({"å": "aa", "æ": "ae", "ø": "oe"})
 _SUPERSCRIPTS = str.maketrans({"¹": "1", "²": "2", "³": "3"})
-_STOPWORDS_FOLDED: frozenset[str] = frozenset(w.translate(_FOLD) for w in SNOWBALL_DANISH_STOPWORDS)
+# Question words carry no topic ("hvordan undgår vi udsættelser?"), and staff sometimes ask in
+# English: its function words must not match Danish text by accident ("and" ~ "andet").
+QUESTION_WORDS: frozenset[str] = frozenset(
+    "hvordan hvorfor hvornår hvorledes hvilke hvilken hvilket hvem hvorhen hvorfra".split()
+)
+ENGLISH_STOPWORDS: frozenset[str] = frozenset(
+    """a an the and or of in on at to for with by from as is are was were be been being it its
+    this that these those how what which who why when where do does did can could should would
+    will shall may might has have had not no into about than then there their they them we our
+    you your he she his her i me my""".split()
+)
+STOPWORDS: frozenset[str] = SNOWBALL_DANISH_STOPWORDS | QUESTION_WORDS | ENGLISH_STOPWORDS
+_STOPWORDS_FOLDED: frozenset[str] = frozenset(w.translate(_FOLD) for w in STOPWORDS)
 
 # A token: a number with inner . or , groups ("130.000", "2,4"), or a run of letters and
 # digits (combining marks allowed, so decomposed "å" stays in its word), optionally followed
@@ -242,7 +254,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 def is_stopword(word: str) -> bool:
-    return word in SNOWBALL_DANISH_STOPWORDS or word in _STOPWORDS_FOLDED
+    return word in STOPWORDS or word in _STOPWORDS_FOLDED
 
 
 class _ThreadStemmer(threading.local):

@@ -150,19 +150,14 @@ def evaluate(
 
 
 def format_report(report: EvalReport) -> str:
+    """One row per (group, mode), one column per metric; modes of a group side by side."""
     metrics = ["R@1", "R@5", "R@10", "MRR@10", "nDCG@10"]
     groups = ["all", *sorted(g for g in report.counts if g != "all")]
-    header = f"{'group':<16}{'n':>5}  " + "  ".join(
-        f"{mode + ' ' + m:>{max(len(mode) + len(m) + 1, 8)}}"
-        for m in metrics
-        for mode in report.modes
-    )
-    lines = [header]
+    width = max(len(g) for g in groups) + 2
+    lines = [f"{'group':<{width}}{'n':>5}  {'mode':<8}" + "".join(f"{m:>9}" for m in metrics)]
     for group in groups:
-        cells = []
-        for m in metrics:
-            for mode in report.modes:
-                width = max(len(mode) + len(m) + 1, 8)
-                cells.append(f"{report.table[mode].get(group, {}).get(m, 0.0):>{width}.3f}")
-        lines.append(f"{group:<16}{report.counts[group]:>5}  " + "  ".join(cells))
+        for mode in report.modes:
+            values = report.table[mode].get(group, {})
+            cells = "".join(f"{values.get(m, 0.0):>9.3f}" for m in metrics)
+            lines.append(f"{group:<{width}}{report.counts[group]:>5}  {mode:<8}{cells}")
     return "\n".join(lines)

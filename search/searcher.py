@@ -247,7 +247,19 @@ class Searcher:
             page=p.page_start,
             case=CaseRef(id=case.id, title=case.title) if case else None,
             collapsed=folded,
+            cited_by=self._cited_by(doc.metadata),
         )
+
+    def _cited_by(self, metadata: dict[str, object]) -> list[CaseRef]:
+        """The cases whose links led to this (fetched, linked) document."""
+        refs: dict[str, CaseRef] = {}
+        sources = metadata.get("linked_from")
+        for source in sources if isinstance(sources, list) else []:
+            case_id = source.get("case_id") if isinstance(source, dict) else None
+            case = self.catalog.cases.get(case_id) if isinstance(case_id, str) else None
+            if case is not None and case.id not in refs:
+                refs[case.id] = CaseRef(id=case.id, title=case.title)
+        return list(refs.values())
 
     def _best_sentence(self, text: str, query_vector: np.ndarray) -> str | None:
         sentences = [s.text for s in split_sentences(text.replace("\n\n", " ")) if len(s.text) > 15]

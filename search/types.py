@@ -55,6 +55,10 @@ class Hit(BaseModel):
     collapsed: int = Field(
         0, description="Adjacent passages of the same section folded into this hit"
     )
+    cited_by: list[CaseRef] = Field(
+        default_factory=list,
+        description="For a hit in fetched linked material: the cases that link to the page",
+    )
 
 
 class SearchResponse(BaseModel):

@@ -10,7 +10,7 @@ from .search.snapshot import SnapshotError
 from .settings import StartupError, load_settings
 
 # Each module exposes register(subparsers); handlers take (args, settings) and return an exit code.
-COMMANDS = ["ingest", "search", "eval", "serve", "model"]
+COMMANDS = ["ingest", "search", "eval", "serve", "model", "bench", "fetch_links"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class StartupError(Exception):
@@ -31,10 +34,62 @@ class Settings(BaseSettings):
     exact_search_limit: int = Field(50_000, ge=1, description="Above this many passages, HNSW.")
     max_file_mb: float = Field(100.0, gt=0, description="Largest source file ingest accepts.")
     max_upload_mb: float = Field(50.0, gt=0, description="Largest file the API accepts.")
-    admin_token: str | None = Field(None, description="Bearer token for write endpoints.")
-    cors_origins: list[str] = Field(default_factory=list)
+    admin_token: str | None = Field(
+        None,
+        description="Bearer token for the API's write endpoints (at least 16 characters);"
+        " unset disables them.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated"
+        " (e.g. 'https://intranet.example.dk'); none by default.",
+    )
     snapshots_kept: int = Field(2, ge=1)
     reload_interval_s: float = Field(1.0, gt=0, le=60)
+    fetch_delay_s: float = Field(
+        2.0, ge=0, le=300, description="`fetch-links`: pause between two requests to one host."
+    )
+    fetch_timeout_s: float = Field(
+        15.0, gt=0, le=300, description="`fetch-links`: connect/read timeout of one request."
+    )
+    fetch_max_mb: float = Field(20.0, gt=0, description="`fetch-links`: largest page or PDF kept.")
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    user_agent: str = Field(
+        "Vidensbank/0.1 (+knowledge-base search for the almene housing sector; fetch-links)",
+        description="User-Agent sent by `fetch-links`; robots.txt rules for it are respected.",
+    )
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _admin_token(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None  # empty = unset (writes disabled)
+        if isinstance(value, str) and len(value) < 16:
+            raise ValueError(
+                "is shorter than 16 characters; generate one with"
+                " `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _cors_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            value = [part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, list):
+            for origin in value:
+                parts = urlsplit(str(origin))
+                if origin != "*" and (
+                    parts.scheme not in ("http", "https") or not parts.netloc or parts.path
+                ):
+                    raise ValueError(
+                        f"{origin!r} is not an origin; use scheme://host[:port] without a path,"
+                        " e.g. 'https://intranet.example.dk', comma-separated for several"
+                    )
+        return value
 
     @field_validator("device")
     @classmethod
@@ -52,6 +107,9 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
 
+SECRET_VARIABLES = {"VIDENSBANK_ADMIN_TOKEN"}  # never echoed in error messages
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation errors into one readable StartupError."""
     try:
@@ -60,7 +118,8 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for problem in err.errors():
             name = "VIDENSBANK_" + "_".join(str(p) for p in problem["loc"]).upper()
-            lines.append(f"{name}: {problem['msg']} (got {problem.get('input')!r})")
+            got = "(hidden)" if name in SECRET_VARIABLES else repr(problem.get("input"))
+            lines.append(f"{name}: {problem['msg']} (got {got})")
         raise StartupError(
             "Invalid settings; fix these environment variables:\n  " + "\n  ".join(lines)
         ) from None

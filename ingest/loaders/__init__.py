@@ -53,7 +53,7 @@ def load_bytes(
         suffix = _CONTENT_TYPES.get(content_type.split(";")[0].strip().lower(), suffix)
     loader = _loader_for(suffix, filename)
     if not data.strip():
-        raise IngestError(f"{filename}: file is empty")
+        raise IngestError("file is empty (0 bytes of text): nothing to ingest")
     return loader(data, source or filename)
 
 
@@ -76,14 +76,14 @@ def _loader_for(suffix: str, name: str) -> Loader:
 
         return load_text
     raise UnsupportedFormat(
-        f"{name}: unsupported file type {suffix or '(no extension)'!r}; "
+        f"unsupported file type {suffix or '(no extension)'!r}; "
         f"supported: {', '.join(SUPPORTED_SUFFIXES)} (convert the file to one of these)"
     )
 
 
 def _too_large(name: str, size: int, limit: int) -> FileTooLarge:
     return FileTooLarge(
-        f"{name} is {size / 1_048_576:.1f} MB, over the {limit / 1_048_576:.1f} MB limit: "
+        f"file is {size / 1_048_576:.1f} MB, over the {limit / 1_048_576:.1f} MB limit: "
         "split the file or raise VIDENSBANK_MAX_FILE_MB"
     )
 

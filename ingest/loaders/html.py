@@ -193,7 +193,7 @@ def load_html(data: bytes, source: str) -> LoadedDocument:
         blocks = _keep_main_content(blocks, data) or blocks
     if not any(b.text.strip() for b in blocks):
         raise IngestError(
-            f"{source}: no readable text in the HTML page (only scripts, navigation or "
+            "no readable text in the HTML page (only scripts, navigation or "
             "markup?); if the page is rendered by JavaScript, save it from a browser "
             "after it has loaded, or use a PDF/text version"
         )
@@ -208,11 +208,11 @@ def _parse(data: bytes, source: str) -> lxml.html.HtmlElement:
     try:
         if _CHARSET.search(data[:4096]):
             return lxml.html.document_fromstring(data)
-        text = _XML_DECL.sub("", decode_text(data, what=source))
+        text = _XML_DECL.sub("", decode_text(data))
         return lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError) as err:
         raise IngestError(
-            f"{source}: HTML could not be parsed ({err}); check that the file is HTML"
+            f"HTML could not be parsed ({err}); check that the file really is HTML"
         ) from err
 
 

@@ -54,7 +54,7 @@ class _Style:
 
 def load_markdown(data: bytes, source: str) -> LoadedDocument:
     """Markdown → blocks. Title: front-matter title, else first H1, else first line."""
-    text = decode_text(data, what=source)
+    text = decode_text(data)
     metadata: dict[str, str] = {}
     front = _FRONT_MATTER.match(text)
     if front:
@@ -63,7 +63,7 @@ def load_markdown(data: bytes, source: str) -> LoadedDocument:
     md = MarkdownIt("commonmark").enable("table")
     blocks = _blocks(md.parse(text))
     if not blocks:
-        raise IngestError(f"{source} has no text: the Markdown file contains no paragraphs")
+        raise IngestError("no readable text in the Markdown file (only markup or comments?)")
     title = metadata.get("title") or next(
         (b.text for b in blocks if b.kind == BlockKind.HEADING and b.level == 1), ""
     )

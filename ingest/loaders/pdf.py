@@ -89,7 +89,7 @@ def _open(data: bytes, source: str) -> PdfReader:
     head = data[:1024]
     if b"%PDF-" not in head:
         raise IngestError(
-            f"{source} is not a PDF (no %PDF header; starts with {data[:8]!r}): "
+            f"not a PDF file (no %PDF header; starts with {data[:8]!r}): "
             "check the file type or re-download it"
         )
     try:

@@ -70,10 +70,10 @@ def _binary(what: str) -> IngestError:
 
 def load_text(data: bytes, source: str) -> LoadedDocument:
     """Plain text: one paragraph per blank-line separated chunk; title = first line."""
-    text = decode_text(data, what=f"{source}")
+    text = decode_text(data)
     chunks = [c.strip("\n") for c in _BLANK_LINES.split(text)]
     blocks = [Block(BlockKind.PARAGRAPH, chunk) for chunk in chunks if chunk.strip()]
     if not blocks:
-        raise IngestError(f"{source} has no text: the file contains only whitespace")
+        raise IngestError("file is empty (only whitespace): nothing to ingest")
     title = blocks[0].text.strip().split("\n", 1)[0].strip()[:200]
     return LoadedDocument(source=source, title=title, blocks=blocks, format="txt")

@@ -90,14 +90,18 @@ class SentenceTransformerEmbedder(Embedder):
             self._model = SentenceTransformer(
                 source, device=device, local_files_only=hub_offline() and not self._local_dir
             )
-        except (OSError, ValueError) as err:
+        except Exception as err:  # hub/network/format errors differ across library versions
             if self._local_dir is not None:
                 raise EmbedderConfigError(
                     f"{self._local_dir} is not a loadable sentence-transformers model ({err}); "
                     "re-export it with `vidensbank model export-st` or point "
                     "VIDENSBANK_EMBEDDER at a complete model directory"
                 ) from err
-            raise EmbedderConfigError(_offline_help(model)) from err
+            raise EmbedderConfigError(
+                f"{_offline_help(model)} ({type(err).__name__}: {err})"
+            ) from err
+        if device == "cpu":
+            self._model.float()  # a float16 export would otherwise run (slowly) in float16
 
         self._marker = _read_marker(self._local_dir) if self._local_dir else None
         self.name = source
@@ -198,7 +202,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     def token_count(self, text: str) -> int:
         tokenizer = self._model.tokenizer
-        return len(tokenizer(nfc([text])[0], add_special_tokens=True)["input_ids"])
+        return len(tokenizer(nfc([text])[0], add_special_tokens=True, verbose=False)["input_ids"])
 
 
 class LongTextWindows:
@@ -237,7 +241,7 @@ class LongTextWindows:
         return cls(auto_model, tokenizer, int(max_len), int(empty[0]), int(empty[1]))
 
     def content_ids(self, text: str) -> list[int]:
-        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return list(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def needs_windows(self, ids: list[int]) -> bool:
         return len(ids) > self.width

@@ -143,8 +143,22 @@ def test_changed_file_replaces_and_prune_removes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["README.md", "sources.toml", "gazetteer.toml"])
 def test_corpus_bookkeeping_files_are_not_publications(tmp_path: Path, name: str) -> None:
-    (tmp_path / name).write_text("# Om mappen\n\nDenne mappe indeholder publikationer.\n")
-    (tmp_path / "god.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text("# Om mappen: her ligger publikationerne\n")
+    (corpus / "god.txt").write_text(GOOD_TEXT, encoding="utf-8")
     with Store(tmp_path / "store.sqlite3") as store:
-        report = Ingestor(store, progress=False).run([tmp_path])
+        report = Ingestor(store, progress=False).run([corpus])
         assert report.added == ["god"] and not report.failed
+
+
+def test_a_broken_manifest_is_reported_and_its_files_still_ingested(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "sources.toml").write_text("[[publications]\nid = ")
+    (corpus / "god.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    with Store(tmp_path / "store.sqlite3") as store:
+        report = Ingestor(store, progress=False).run([corpus])
+        assert report.added == ["god"]
+        assert [Path(f.source).name for f in report.failed] == ["sources.toml"]
+        assert "invalid TOML" in report.failed[0].reason

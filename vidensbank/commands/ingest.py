@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..ingest.persist import sync_superseded
 from ..ingest.pipeline import Failure
 from ..lock import LockBusy, writer_lock
 from ..services import build_index, ingest_and_build, open_store
@@ -23,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--rebuild", action="store_true", help="build a new index even if unchanged"
     )
     ingest.add_argument("--quiet", action="store_true", help="no progress bars")
+    ingest.add_argument(
+        "--watch",
+        action="store_true",
+        help="after ingesting, keep watching the folders and ingest files as they appear or"
+        " change (debounced; partial files are ignored until complete); Ctrl-C stops",
+    )
     ingest.set_defaults(handler=run_ingest)
 
     remove = subparsers.add_parser("remove", help="remove a document and rebuild the index")
@@ -36,6 +43,8 @@ def _print_failure(failure: Failure) -> None:
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     paths = args.paths or [settings.corpus_dir]
+    if getattr(args, "watch", False):
+        return run_watch(args, settings, paths)
     try:
         outcome = ingest_and_build(
             settings,
@@ -66,10 +75,49 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
+def run_watch(args: argparse.Namespace, settings: Settings, paths: list[Path]) -> int:
+    from ..ingest.watch import watch_and_ingest
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"error: cannot watch {missing[0]}: no such file or folder", file=sys.stderr)
+        return 2
+
+    def batch(changed: list[Path]) -> bool:
+        try:
+            outcome = ingest_and_build(
+                settings,
+                paths,
+                prune=args.prune,
+                progress=not args.quiet,
+                on_failure=_print_failure,
+            )
+        except LockBusy as err:
+            print(f"waiting: {err}", file=sys.stderr, flush=True)
+            return False
+        line = outcome.report.summary()
+        if outcome.build:
+            line += f"; index {outcome.build.version} ({outcome.build.embedded} embedded now)"
+        print(line, flush=True)
+        return True
+
+    batch([])
+    print(
+        f"Watching {', '.join(str(p) for p in paths)} for new or changed files (Ctrl-C stops).",
+        flush=True,
+    )
+    try:
+        watch_and_ingest(paths, batch)
+    except KeyboardInterrupt:
+        print("Stopped watching.")
+    return 0
+
+
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with writer_lock(settings.data_dir), open_store(settings) as store:
             missing = [d for d in args.document_ids if not store.delete_document(d)]
+            sync_superseded(store)  # an edition whose successor was removed is shown again
             for document_id in missing:
                 print(
                     f"error: no document with id {document_id!r} (see `vidensbank documents`)",

@@ -1,0 +1,45 @@
+# Everyday tasks. `make run` and `make test` work on a fresh Debian/Ubuntu machine with Python 3.11.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup ingest serve test test-deps lint format bench clean
+
+run: setup ingest serve
+
+setup: $(BIN)/vidensbank
+
+$(BIN)/vidensbank: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+ingest: setup
+	$(BIN)/vidensbank ingest corpus/
+
+serve: setup
+	$(BIN)/vidensbank serve --host $(HOST) --port $(PORT)
+
+test-deps: setup
+	bash scripts/install-test-deps.sh $(VENV)
+
+test: test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/vidensbank bench
+
+clean:
+	rm -rf data test-artifacts .pytest_cache

@@ -1,0 +1,101 @@
+"""The FastAPI application: ``create_app(settings)``; ``vidensbank serve`` runs it with
+uvicorn (``vidensbank.api.app:create_app`` as a factory, once per worker)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from ..settings import Settings, load_settings
+from .errors import install_error_handlers
+from .holder import SnapshotHolder
+from .middleware import ApiMiddleware
+from .routes import admin, browse, health, search
+
+DESCRIPTION = """
+Søgning i den almene sektors erfaringer (cases, publikationer) for intranettets værktøjer.
+
+* **Søg**: `GET /api/search?q=hvordan undgår vi udsættelser?` – hybrid semantisk og
+  ordsøgning; filtrér med `theme`, `organisation`, `document` og `year` (værdier fra
+  `GET /api/facets`).
+* **Gennemse**: dokumenter, afsnit, cases og lignende cases.
+* **Skriv** (kræver `Authorization: Bearer <VIDENSBANK_ADMIN_TOKEN>`): upload eller slet
+  dokumenter; et nyt søgeindeks bygges og tages i brug uden genstart.
+
+Every error has the shape `{"error": {"code", "message", "detail"}}`; the message says how
+to fix the problem.
+"""
+
+TAGS = [
+    {"name": "search", "description": "Search and statistics"},
+    {"name": "browse", "description": "Documents, passages, cases and facets"},
+    {"name": "admin", "description": "Token-protected writes"},
+    {"name": "health", "description": "Liveness and readiness probes"},
+]
+
+
+def _web_module() -> Any | None:
+    """The HTML pages (issue 5), when present."""
+    try:
+        return importlib.import_module("vidensbank.web.routes")
+    except ModuleNotFoundError as err:
+        if err.name not in ("vidensbank.web", "vidensbank.web.routes"):
+            raise
+        return None
+
+
+def create_app(settings: Settings | None = None, holder: SnapshotHolder | None = None) -> FastAPI:
+    """Build the app. Without arguments the settings come from ``VIDENSBANK_*`` variables.
+    ``holder`` lets tests share one loaded snapshot (and model) between apps."""
+    settings = settings or load_settings()
+    holder = holder or SnapshotHolder(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(holder.refresh)  # load now; /readyz says 503 until one exists
+        holder.start()
+        try:
+            yield
+        finally:
+            holder.stop()
+
+    app = FastAPI(
+        title="Vidensbank API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+
+    for module in (search, browse, admin, health):
+        app.include_router(module.router)
+
+    web = _web_module()
+    if web is not None:
+        app.include_router(web.router)
+        app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+        install_html = getattr(web, "install_html_errors", None)
+        if install_html is not None:
+            install_html(app)
+    install_error_handlers(app)  # JSON for API paths; other paths go to the web's handlers
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["X-Snapshot-Version", "ETag"],
+            max_age=600,
+        )
+    app.add_middleware(ApiMiddleware)
+    return app

@@ -1,0 +1,117 @@
+"""Documents, passages, cases, similar cases and facets (read-only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ...search import browse
+from ..deps import SearcherDep
+from ..errors import ApiError, ErrorBody
+from ..schemas import (
+    CaseDetail,
+    CaseSummary,
+    DocumentDetail,
+    DocumentSummary,
+    Facets,
+    Page,
+    PassageContext,
+    SimilarCases,
+)
+from ..validation import DocumentId, Id, Organisation, Theme, checked_filters
+
+router = APIRouter(prefix="/api", tags=["browse"])
+
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorBody, "description": "No such id in the current snapshot"},
+    422: {"model": ErrorBody, "description": "Invalid parameter"},
+    503: {"model": ErrorBody, "description": "No search index loaded yet"},
+}
+
+Offset = Annotated[int, Query(ge=0, le=100_000)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+@router.get("/documents", response_model=Page[DocumentSummary], responses=NOT_FOUND)
+def list_documents(
+    searcher: SearcherDep, offset: Offset = 0, limit: Limit = 100
+) -> Page[DocumentSummary]:
+    """All documents, newest first, with passage and case counts."""
+    items = browse.list_documents(searcher)
+    return Page(total=len(items), offset=offset, limit=limit, items=items[offset : offset + limit])
+
+
+@router.get("/documents/{document_id}", response_model=DocumentDetail, responses=NOT_FOUND)
+def get_document(searcher: SearcherDep, document_id: Id) -> DocumentDetail:
+    """One document with its sections and cases, e.g. `vaerdiskabende-gentagelser-2023`."""
+    document = browse.get_document(searcher, document_id)
+    if document is None:
+        raise ApiError(404, f"No document with id {document_id!r}: list them at /api/documents.")
+    return document
+
+
+@router.get("/passages/{passage_id}", response_model=PassageContext, responses=NOT_FOUND)
+def get_passage(
+    searcher: SearcherDep,
+    passage_id: Id,
+    neighbours: Annotated[int, Query(ge=0, le=10, description="Passages on each side")] = 2,
+) -> PassageContext:
+    """A passage (ids come from search results) with its neighbours for context."""
+    passage = browse.get_passage(searcher, passage_id, neighbours)
+    if passage is None:
+        raise ApiError(
+            404, f"No passage with id {passage_id!r}: passage ids come from /api/search results."
+        )
+    return passage
+
+
+@router.get("/cases", response_model=Page[CaseSummary], responses=NOT_FOUND)
+def list_cases(
+    searcher: SearcherDep,
+    theme: Theme = None,
+    organisation: Organisation = None,
+    document: DocumentId = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[CaseSummary]:
+    """Cases in document order, optionally of one theme, organisation or document."""
+    f = checked_filters(searcher, theme=theme, organisation=organisation, document=document)
+    items = browse.list_cases(
+        searcher, theme=f.theme, organisation=f.organisation, document=f.document
+    )
+    return Page(total=len(items), offset=offset, limit=limit, items=items[offset : offset + limit])
+
+
+def _unknown_case(case_id: str) -> ApiError:
+    return ApiError(404, f"No case with id {case_id!r}: list the cases at /api/cases.")
+
+
+@router.get("/cases/{case_id}", response_model=CaseDetail, responses=NOT_FOUND)
+def get_case(searcher: SearcherDep, case_id: Id) -> CaseDetail:
+    """One case with its text, parent, sub-cases and links."""
+    case = browse.get_case(searcher, case_id)
+    if case is None:
+        raise _unknown_case(case_id)
+    return case
+
+
+@router.get("/cases/{case_id}/similar", response_model=SimilarCases, responses=NOT_FOUND)
+def similar_cases(
+    searcher: SearcherDep,
+    case_id: Id,
+    k: Annotated[int, Query(ge=1, le=50, description="How many cases")] = 5,
+) -> SimilarCases:
+    """More like this: cases closest by embedding, never the case itself or its
+    parent or sub-cases."""
+    results = browse.similar_cases(searcher, case_id, k)
+    if results is None:
+        raise _unknown_case(case_id)
+    return SimilarCases(case_id=case_id, results=results)
+
+
+@router.get("/facets", response_model=Facets, responses=NOT_FOUND)
+def facets(searcher: SearcherDep) -> Facets:
+    """Themes, organisations, documents and years with counts, for filter menus. The
+    `value` of each entry is what /api/search and /api/cases accept as filter."""
+    return browse.facet_values(searcher)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the app: Chromium for the browser tests (Debian
+# package; Playwright cannot download browsers here), the CPU build of torch pinned
+# *before* sentence-transformers (an unpinned torch pulls a multi-GB CUDA build), and
+# the test and sentence-transformers extras.
+set -euo pipefail
+venv=${1:-.venv}
+
+if ! command -v chromium >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+"$venv/bin/pip" install --quiet "torch==2.13.0"
+"$venv/bin/pip" install --quiet -e ".[test,st]"
+"$venv/bin/python" - <<'PY'
+import torch
+assert torch.__version__.startswith("2.13.0"), f"torch {torch.__version__} is not the pinned CPU build"
+PY

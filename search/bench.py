@@ -1,0 +1,125 @@
+"""Benchmark of the search core: ingest throughput (cold and warm embedding cache), snapshot
+build time, query latency per mode and peak memory. Prints figures; timing is never asserted."""
+
+from __future__ import annotations
+
+import platform
+import resource
+import shutil
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..ingest.pipeline import Ingestor
+from ..ingest.store import Store
+from .embed.base import Embedder
+from .eval import read_queries
+from .searcher import Searcher, Snapshot
+from .snapshot import build_snapshot
+from .types import Mode
+
+
+@dataclass
+class CorpusFigures:
+    name: str
+    documents: int = 0
+    passages: int = 0
+    read_s: float = 0.0
+    cold_build_s: float = 0.0
+    warm_build_s: float = 0.0
+    latency_ms: dict[str, tuple[float, float]] = field(default_factory=dict)  # mode -> (p50, p95)
+    queries: int = 0
+
+    @property
+    def cold_rate(self) -> float:
+        return self.passages / (self.read_s + self.cold_build_s)
+
+    @property
+    def warm_rate(self) -> float:
+        return self.passages / (self.read_s + self.warm_build_s)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_corpus(
+    name: str, corpus: Path, queries: list[str], embedder: Embedder, work: Path, repeat: int = 1
+) -> CorpusFigures:
+    figures = CorpusFigures(name)
+    shutil.rmtree(work, ignore_errors=True)
+    store = Store(work / "store.sqlite3")
+    started = time.perf_counter()
+    report = Ingestor(store, progress=False).run([corpus])
+    figures.read_s = time.perf_counter() - started
+    figures.documents = len(report.added)
+    cold = build_snapshot(store, embedder, work / "index", progress=True)
+    figures.cold_build_s, figures.passages = cold.seconds, cold.passages
+    shutil.rmtree(work / "index")
+    warm = build_snapshot(store, embedder, work / "index", progress=False)
+    figures.warm_build_s = warm.seconds
+    searcher = Searcher(Snapshot.load(warm.path), embedder)
+    figures.queries = len(queries)
+    for mode in Mode:
+        searcher.search(queries[0], mode=mode)  # warm-up
+        times = []
+        for _ in range(repeat):
+            for query in queries:
+                t = time.perf_counter()
+                searcher.search(query, k=10, mode=mode)
+                times.append((time.perf_counter() - t) * 1000)
+        figures.latency_ms[mode.value] = (statistics.median(times), percentile(times, 0.95))
+    store.close()
+    return figures
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def render(results: list[CorpusFigures], embedder: Embedder) -> str:
+    lines = [
+        f"Machine: {machine()}. Embedder: `{embedder.model_id}`. "
+        f"Peak memory (max RSS) of the run: {peak_memory_mb():.0f} MB.",
+        "",
+        "| corpus | docs | passages | cold ingest passages/s | warm-cache passages/s | warm/cold |"
+        " cold build s | warm build s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in results:
+        lines.append(
+            f"| {f.name} | {f.documents} | {f.passages} | {f.cold_rate:.1f} | {f.warm_rate:.1f} |"
+            f" {f.warm_rate / f.cold_rate:.1f}× | {f.cold_build_s:.1f} | {f.warm_build_s:.1f} |"
+        )
+    lines += [
+        "",
+        "| corpus | queries | mode | p50 ms | p95 ms | p50 vs lexical |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for f in results:
+        base = f.latency_ms["lexical"][0]
+        for mode, (p50, p95) in f.latency_ms.items():
+            lines.append(
+                f"| {f.name} | {f.queries} | {mode} | {p50:.1f} | {p95:.1f} | {p50 / base:.1f}× |"
+            )
+    return "\n".join(lines)
+
+
+def queries_from(path: Path, limit: int) -> list[str]:
+    return [q.query for q in read_queries(path)][:limit]

@@ -1,0 +1,61 @@
+"""Fixtures for the HTTP API tests: one read-only app over the session's seed snapshot,
+and writable copies of its data dir for upload/delete/hot-swap tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from vidensbank.api.app import create_app
+from vidensbank.api.holder import SnapshotHolder
+
+from vidensbank.settings import Settings
+
+TOKEN = "test-token-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def read_app(seed_settings: Settings, seed_searcher) -> FastAPI:
+    """The app over the seed snapshot; shares the session's loaded model."""
+    holder = SnapshotHolder(seed_settings, embedder=seed_searcher.embedder)
+    holder.refresh()
+    return create_app(seed_settings, holder=holder)
+
+
+@pytest.fixture(scope="session")
+def client(read_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(read_app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def writable(
+    seed_settings: Settings, seed_searcher, tmp_path: Path
+) -> Callable[..., tuple[Settings, TestClient]]:
+    """Make an app over a private copy of the seed data dir (store with its embedding cache
+    and snapshot), so writes never touch the session snapshot."""
+    opened: list[TestClient] = []
+
+    def make(**overrides: object) -> tuple[Settings, TestClient]:
+        data = tmp_path / f"data-{len(opened)}"
+        shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
+        values = {**seed_settings.model_dump(), "data_dir": data, "reload_interval_s": 0.2}
+        values.update(overrides)
+        settings = Settings(**values)
+        holder = SnapshotHolder(settings, embedder=seed_searcher.embedder)
+        test_client = TestClient(create_app(settings, holder=holder))
+        test_client.__enter__()
+        opened.append(test_client)
+        return settings, test_client
+
+    yield make
+    for test_client in opened:
+        test_client.__exit__(None, None, None)
+
+
+def auth(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,150 @@
+"""Every error has one JSON shape, with a message that says how to fix the problem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from vidensbank.api.app import create_app
+from vidensbank.api.holder import SnapshotHolder
+
+from .conftest import TOKEN, auth
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "detail"}
+    assert isinstance(body["error"]["code"], str) and body["error"]["message"]
+    if code is not None:
+        assert body["error"]["code"] == code
+    assert "Traceback" not in response.text
+    assert response.headers["cache-control"] == "no-store"
+    return body["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/api/nothing-here", "not_found"),
+        ("/api/documents/no-such-document", "not_found"),
+        ("/api/cases/no-such-case", "not_found"),
+        ("/api/cases/no-such-case/similar", "not_found"),
+        ("/api/passages/no-such-passage", "not_found"),
+    ],
+)
+def test_404(client: TestClient, path: str, code: str) -> None:
+    assert_error(client.get(path), 404, code)
+
+
+def test_405(client: TestClient) -> None:
+    response = client.put("/api/search")
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["allow"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": ""},
+        {"q": "   "},
+        {"q": "x" * 501},
+        {"q": "udsættelser", "k": 0},
+        {"q": "udsættelser", "k": 51},
+        {"q": "udsættelser", "offset": 1001},
+        {"q": "udsættelser", "offset": -1},
+        {"q": "udsættelser", "mode": "magic"},
+        {"q": "udsættelser", "year": "tyve"},
+    ],
+)
+def test_422_for_invalid_parameters(client: TestClient, params: dict) -> None:
+    error = assert_error(client.get("/api/search", params=params), 422, "invalid_request")
+    assert "/docs" in error["message"]
+    assert error["detail"][0]["field"]
+
+
+def test_500_char_query_after_trimming_is_accepted(client: TestClient) -> None:
+    q = "  " + "a" * 500 + "  "
+    assert client.get("/api/search", params={"q": q, "k": 1, "mode": "lexical"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("theme", "Rumfart"), ("organisation", "NASA"), ("document", "nope"), ("year", 1999)],
+)
+def test_unknown_filter_values_list_the_valid_ones(client: TestClient, field: str, value) -> None:
+    error = assert_error(
+        client.get("/api/search", params={"q": "udsættelser", field: value}), 422, "invalid_filter"
+    )
+    assert "/api/facets" in error["message"]
+    assert error["detail"]["field"] == field and error["detail"]["valid"]
+
+
+def test_unknown_case_filter(client: TestClient) -> None:
+    assert_error(client.get("/api/cases", params={"theme": "Rumfart"}), 422, "invalid_filter")
+
+
+def test_413_415_422_on_upload(writable: Callable) -> None:
+    _, client = writable(admin_token=TOKEN, max_upload_mb=0.01)
+    big = b"Stor fil. " * 2000  # 20 kB > 0.01 MB
+    assert_error(
+        client.post("/api/documents", files={"file": ("stor.txt", big)}, headers=auth()),
+        413,
+        "payload_too_large",
+    )
+    assert_error(
+        client.post("/api/documents", files={"file": ("regneark.xlsx", b"PK..")}, headers=auth()),
+        415,
+        "unsupported_media_type",
+    )
+    assert_error(
+        client.post(
+            "/api/documents", content=b"hej", headers={**auth(), "Content-Type": "text/plain"}
+        ),
+        415,
+    )
+    error = assert_error(
+        client.post(
+            "/api/documents",
+            files={"file": ("rapport.pdf", b"%PDF-1.4 not really")},
+            headers=auth(),
+        ),
+        422,
+        "ingest_failed",
+    )
+    assert error["detail"]["reason"]
+    assert_error(client.post("/api/documents", json={"address": "x"}, headers=auth()), 422)
+    assert_error(
+        client.post("/api/documents", json={"url": "ftp://x.dk/a.pdf"}, headers=auth()), 422
+    )
+
+
+def test_503_until_a_snapshot_exists(seed_settings, seed_searcher, tmp_path) -> None:
+    settings = seed_settings.model_copy(update={"data_dir": tmp_path / "empty"})
+    app = create_app(settings, holder=SnapshotHolder(settings, embedder=seed_searcher.embedder))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        error = assert_error(client.get("/readyz"), 503, "not_ready")
+        assert "vidensbank ingest" in error["message"]
+        assert_error(client.get("/api/search", params={"q": "udsættelser"}), 503, "not_ready")
+
+
+def test_unexpected_errors_are_500_without_details(
+    read_app: FastAPI, seed_settings, seed_searcher
+) -> None:
+    app = create_app(
+        seed_settings, holder=SnapshotHolder(seed_settings, embedder=seed_searcher.embedder)
+    )
+
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    app.add_api_route("/api/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        error = assert_error(client.get("/api/boom"), 500, "internal_error")
+        assert "secret" not in error["message"]

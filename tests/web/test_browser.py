@@ -1,0 +1,159 @@
+"""The search page in real Chromium (Playwright), against uvicorn serving the seed corpus.
+
+Run: .venv/bin/pytest -m browser tests/web
+Screenshots land in test-artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "hvordan undgår vi udsættelser?"
+EXPECTED = {"Økonomisk rådgivning", "Det vestsjællandske samarbejde", "Domea.dk"}
+XSS = "<script>alert(1)</script>"
+RESULT_TITLES = "ol.results .result-title a"
+
+
+def params(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlparse(url).query)
+
+
+def test_type_question_submit_and_see_case_in_top_three(page, artifacts):
+    page.goto("/")
+    box = page.get_by_label("Søg i vidensbanken")
+    assert box.get_attribute("placeholder").startswith("Søg i AlmenNets erfaringer")
+    box.fill(QUESTION)
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"\?q="))
+    page.locator(RESULT_TITLES).first.wait_for()
+    top = page.locator(RESULT_TITLES).all_inner_texts()[:3]
+    assert EXPECTED & set(top), top
+    assert re.fullmatch(
+        r"\d+ resultater \(\d+,\d\d sek\.\)", page.locator(".result-count").inner_text()
+    )
+    assert page.locator(".snippet mark").count() > 0
+    assert params(page.url)["q"] == [QUESTION]  # shareable URL
+    page.screenshot(path=artifacts / "results-1280.png", full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.screenshot(path=artifacts / "results-360.png", full_page=True)
+    # nothing overflows sideways on a small phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_apply_and_remove_theme_filter(page):
+    page.goto("/?q=" + QUESTION)
+    page.locator(".facet a.facet-link", has_text="Biodiversitet").first.click()
+    page.wait_for_url(re.compile(r"theme=Biodiversitet"))
+    assert params(page.url)["q"] == [QUESTION]  # the query is kept
+    chip = page.get_by_role("link", name="Fjern filter Tema: Biodiversitet")
+    assert chip.is_visible()
+    badges = set(page.locator("ol.results .badge").all_inner_texts())
+    assert badges == {"Biodiversitet"}
+    # a new question keeps the filter
+    box = page.get_by_label("Søg i vidensbanken")
+    box.fill("grønne ambassadører")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"gr%C3%B8nne|grønne"))
+    assert params(page.url)["theme"] == ["Biodiversitet"]
+    page.get_by_role("link", name="Fjern filter Tema: Biodiversitet").click()
+    page.wait_for_url(lambda url: "theme=" not in url)
+    assert page.locator(".chip").count() == 0
+    assert params(page.url)["q"] == ["grønne ambassadører"]
+
+
+def test_case_page_and_similar_cases(page, artifacts):
+    page.goto("/?q=" + QUESTION)
+    first = page.locator(RESULT_TITLES).first
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url(re.compile(r"/cases/"))
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    assert page.locator("aside.facts").get_by_text("Publikation", exact=True).is_visible()
+    similar = page.locator("#lignende .similar-list a")
+    assert similar.count() >= 1
+    page.screenshot(path=artifacts / "case-1280.png", full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.screenshot(path=artifacts / "case-360.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 1280, "height": 900})
+    other = similar.first.inner_text()
+    similar.first.click()
+    page.wait_for_url(re.compile(r"/cases/"))
+    assert page.get_by_role("heading", level=1).inner_text() == other != title
+
+
+def test_similar_cases_disclosure_on_results(page):
+    page.goto("/?q=" + QUESTION)
+    disclosure = page.locator("details.similar").first
+    disclosure.locator("summary").click()
+    link = disclosure.locator(".similar-list a").first
+    assert link.is_visible()
+    assert link.get_attribute("href").startswith("/cases/")
+
+
+def test_xss_query_renders_as_text(page):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    response = page.goto("/?q=" + XSS.replace("<", "%3C").replace(">", "%3E"))
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.locator(".result-count").wait_for()
+    assert page.get_by_label("Søg i vidensbanken").input_value() == XSS
+    assert XSS in page.title()
+    assert page.locator("main script").count() == 0
+    assert page.evaluate("document.scripts.length") == 1
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_keyboard_only_search(page):
+    page.goto("/")
+    # the search field is focused on the start page; "/" brings it back from anywhere
+    page.keyboard.press("Tab")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"\?q="))
+    page.locator(RESULT_TITLES).first.wait_for()
+    page.keyboard.press("/")
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == page.locator(RESULT_TITLES).first.inner_text()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == (
+        page.locator(RESULT_TITLES).nth(1).inner_text()
+    )
+    # focus is visible: an outline is drawn around the focused link
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/cases/|/documents/"))
+
+
+def test_search_as_you_type(page):
+    page.goto("/")
+    page.get_by_label("Søg i vidensbanken").press_sequentially("biodiversitet", delay=30)
+    page.locator(RESULT_TITLES).first.wait_for()
+    page.wait_for_url(re.compile(r"q=biodiversitet"))
+    assert page.evaluate("document.activeElement.id") == "q"  # typing is not interrupted
+    assert "resultater" in page.locator("#live-status").inner_text()
+
+
+def test_works_without_javascript(browser, live_server, artifacts):
+    context = browser.new_context(java_script_enabled=False, base_url=live_server)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto("/")
+    page.screenshot(path=artifacts / "start-1280.png", full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.screenshot(path=artifacts / "start-360.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Søg i vidensbanken").fill(QUESTION)
+    page.get_by_role("button", name="Søg").click()
+    page.locator(RESULT_TITLES).first.wait_for()
+    assert EXPECTED & set(page.locator(RESULT_TITLES).all_inner_texts()[:3])
+    context.close()

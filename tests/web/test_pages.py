@@ -1,0 +1,180 @@
+"""The HTML pages without a browser: states, escaping, filters, errors (Danish, no traces)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+QUESTION = "hvordan undgår vi udsættelser?"
+EXPECTED = {"Økonomisk rådgivning", "Det vestsjællandske samarbejde", "Domea.dk"}
+CASE = "vaerdiskabende-gentagelser-2023--oekonomisk-raadgivning"
+DOC = "vaerdiskabende-gentagelser-2023"
+XSS = "<script>alert(1)</script>"
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r"data-result-link>([^<]+)</a>", html)
+
+
+def test_start_page_introduces_and_suggests(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    html = r.text
+    assert '<html lang="da">' in html
+    assert '<label class="visually-hidden" for="q">Søg i vidensbanken</label>' in html
+    assert "Søg i AlmenNets erfaringer – fx" in html
+    assert "Prøv fx at spørge" in html
+    assert "Hvilke erfaringer er der med biodiversitet?" in html  # from the corpus's themes
+    assert 'href="/?q=Biodiversitet&amp;theme=Biodiversitet"' in html
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_results_page(client):
+    r = client.get("/", params={"q": QUESTION})
+    assert r.status_code == 200
+    html = r.text
+    assert re.search(r"\d+ resultater \(\d+,\d\d sek\.\)", html)
+    assert EXPECTED & set(titles(html)[:3])
+    assert "<mark>" in html
+    assert 'class="badge">Vilde velfærdsproblemer<' in html
+    assert "Værdiskabende gentagelser</a>" in html and "s.\u00a016" in html
+    assert "Læs mere" in html and 'href="https://fagbladetboligen.dk/' in html
+    assert "<summary>Lignende cases</summary>" in html
+    assert 'class="results" start="1"' in html
+    # one result per case: a case never heads two results on a page
+    heads = titles(html)
+    assert len(heads) == len(set(heads))
+
+
+def test_theme_filter_is_active_and_removable(client):
+    r = client.get("/", params={"q": QUESTION, "theme": "Biodiversitet"})
+    html = r.text
+    assert "Fjern filter Tema: Biodiversitet" in html
+    assert set(re.findall(r'class="badge">([^<]+)<', html)) == {"Biodiversitet"}
+    remove = re.search(r'<a class="chip" href="([^"]+)"', html).group(1)
+    assert "theme" not in remove and "q=" in remove
+    assert 'aria-current="true"' in html
+
+
+def test_no_results_suggests_what_to_do(client):
+    r = client.get("/", params={"q": QUESTION, "year": "1999"})
+    assert r.status_code == 200
+    assert "Ingen resultater for" in r.text
+    assert "fjerne filtrene" in r.text
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": "a" * 501}, "Din søgning er for lang"),
+        ({"q": "x", "year": "abc"}, "Årstallet"),
+        ({"q": "x", "page": "-1"}, "Sidetallet"),
+    ],
+)
+def test_invalid_query_is_a_friendly_400(client, params, message):
+    r = client.get("/", params=params)
+    assert r.status_code == 400
+    assert message in r.text and "Traceback" not in r.text
+
+
+def test_query_is_escaped_everywhere(client):
+    r = client.get("/?q=" + quote(XSS))
+    assert r.status_code == 200
+    assert XSS not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    # the only <script> is the page's own file
+    assert re.findall(r"<script[^>]*>", r.text) == [re.search(r"<script[^>]*>", r.text)[0]]
+    assert 'src="/static/vidensbank.js' in r.text
+
+
+def test_case_page(client):
+    r = client.get(f"/cases/{CASE}")
+    assert r.status_code == 200
+    html = r.text
+    assert '<h1 id="case-title">Økonomisk rådgivning</h1>' in html
+    assert "CFBU" in html and "Slagelse" in html  # organisations and places
+    assert f'href="/documents/{DOC}"' in html
+    assert 'id="lignende"' in html and html.count('href="/cases/') > 3
+    assert 'href="https://fagbladetboligen.dk/' in html  # bare URLs in the text are linked
+
+
+def test_document_page(client):
+    r = client.get(f"/documents/{DOC}")
+    assert r.status_code == 200
+    assert "Værdiskabende gentagelser" in r.text
+    assert r.text.count('href="/cases/') >= 23
+    assert 'id="afsnit-' in r.text
+
+
+def test_unknown_pages_are_danish_404s(client):
+    for path in ("/cases/findes-ikke", "/documents/findes-ikke", "/ingen-side"):
+        r = client.get(path)
+        assert r.status_code == 404
+        assert "text/html" in r.headers["content-type"]
+        assert "findes ikke" in r.text
+
+
+def test_api_errors_stay_json(client):
+    r = client.get("/api/cases/findes-ikke")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/json")
+
+
+def test_no_index_is_a_friendly_503(tmp_path, web_holder):
+    from fastapi.testclient import TestClient
+    from vidensbank.api.app import create_app
+    from vidensbank.api.holder import SnapshotHolder
+
+    from vidensbank.settings import load_settings
+
+    settings = load_settings(data_dir=tmp_path)
+    app = create_app(settings, holder=SnapshotHolder(settings, embedder=web_holder._embedder))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/", params={"q": QUESTION})
+        assert r.status_code == 503
+        assert "Søgningen er ikke klar endnu" in r.text and "Traceback" not in r.text
+        assert (
+            c.get("/api/search", params={"q": QUESTION})
+            .headers["content-type"]
+            .startswith("application/json")
+        )
+
+
+def test_document_html_is_rendered_as_text():
+    """A title or text from a document that contains HTML is shown as text."""
+    from vidensbank.web.routes import Group, Passage, SearchState, linkify, templates
+
+    evil = '<img src=x onerror="alert(1)">'
+    group = Group(
+        title=evil,
+        href="/cases/x",
+        breadcrumb=[evil],
+        theme=evil,
+        document_id="d",
+        document_title=evil,
+        year=2023,
+        case_id=None,
+        read_more="javascript:alert(1)",
+        passages=[Passage(snippet_html=None, sentence=evil, breadcrumb=[], page=None, collapsed=0)],
+    )
+    html = templates.env.get_template("search.html").render(
+        q="x",
+        state=SearchState(q="x"),
+        groups=[group],
+        count="1 resultat (0,01 sek.)",
+        last_page=1,
+        first_rank=1,
+        facets={},
+        facet_labels={},
+        active_filters=[],
+        hidden_filters=[],
+    )
+    assert "<img" not in html and "&lt;img src=x" in html
+    assert "javascript:" not in html  # only http(s) links
+    assert str(linkify(f"se {evil} https://a.dk/x.")) == (
+        "se &lt;img src=x onerror=&#34;alert(1)&#34;&gt; "
+        '<a href="https://a.dk/x" rel="external noopener noreferrer">https://a.dk/x</a>.'
+    )

@@ -1,0 +1,56 @@
+"""`vidensbank bench`: search-core benchmark figures, written into docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+from pathlib import Path
+
+from ..search.bench import bench_corpus, queries_from, render
+from ..services import ingest_embedder
+from ..settings import Settings
+
+SECTION = "## Search core"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="benchmark ingest, build and query latency")
+    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--queries", type=Path, default=Path("../shared/eval/dev.jsonl"))
+    parser.add_argument(
+        "--extra", nargs=3, metavar=("NAME", "CORPUS", "QUERIES"), action="append", default=[],
+        help="another corpus to measure, e.g. libreoffice-help DIR libreoffice-dev.jsonl",
+    )
+    parser.add_argument("--max-queries", type=int, default=200)
+    parser.add_argument("--write", type=Path, default=Path("docs/BENCHMARKS.md"))
+    parser.set_defaults(handler=run_bench)
+
+
+def write_section(path: Path, body: str) -> None:
+    """Replace (or append) the "## Search core" section of the benchmarks file."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    section = f"{SECTION}\n\nWritten by `vidensbank bench`.\n\n{body}\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def run_bench(args: argparse.Namespace, settings: Settings) -> int:
+    embedder = ingest_embedder(settings)
+    runs = [("seed", args.corpus, args.queries), *[(n, Path(c), Path(q)) for n, c, q in args.extra]]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="vidensbank-bench-") as tmp:
+        for name, corpus, queries in runs:
+            print(f"Benchmarking {name} ({corpus}) …", flush=True)
+            figures = bench_corpus(
+                name, corpus, queries_from(queries, args.max_queries), embedder, Path(tmp) / name,
+                repeat=3 if name == "seed" else 1,
+            )
+            results.append(figures)
+    body = render(results, embedder)
+    print(body)
+    write_section(args.write, body)
+    print(f"\nWritten to {args.write}")
+    return 0
