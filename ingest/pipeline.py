@@ -80,7 +80,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[Candidate], list[Failure]]:
             manifest = _manifest(Path(folder), failures)
             for name in sorted(files):
                 path = Path(folder) / name
-                if name.startswith(".") or (name in IGNORED_NAMES and path.resolve() not in manifest):
+                if name.startswith(".") or (
+                    name in IGNORED_NAMES and path.resolve() not in manifest
+                ):
                     continue
                 if is_sidecar(path):  # provenance record of a fetched linked copy
                     continue

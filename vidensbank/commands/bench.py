@@ -19,7 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--queries", type=Path, default=Path("../shared/eval/dev.jsonl"))
     parser.add_argument(
-        "--extra", nargs=3, metavar=("NAME", "CORPUS", "QUERIES"), action="append", default=[],
+        "--extra",
+        nargs=3,
+        metavar=("NAME", "CORPUS", "QUERIES"),
+        action="append",
+        default=[],
         help="another corpus to measure, e.g. libreoffice-help DIR libreoffice-dev.jsonl",
     )
     parser.add_argument("--max-queries", type=int, default=200)
@@ -32,7 +36,11 @@ def write_section(path: Path, body: str) -> None:
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = f"{SECTION}\n\nWritten by `vidensbank bench`.\n\n{body}\n"
     pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    text = (
+        pattern.sub(section + "\n", text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
 
@@ -45,7 +53,11 @@ def run_bench(args: argparse.Namespace, settings: Settings) -> int:
         for name, corpus, queries in runs:
             print(f"Benchmarking {name} ({corpus}) …", flush=True)
             figures = bench_corpus(
-                name, corpus, queries_from(queries, args.max_queries), embedder, Path(tmp) / name,
+                name,
+                corpus,
+                queries_from(queries, args.max_queries),
+                embedder,
+                Path(tmp) / name,
                 repeat=3 if name == "seed" else 1,
             )
             results.append(figures)
