@@ -17,6 +17,7 @@ import httpx
 
 from ..ingest.linked.provenance import Provenance, base_path, write_atomic, write_record
 from ..ingest.loaders import SUPPORTED_SUFFIXES
+from ..ingest.persist import sync_superseded
 from ..ingest.slug import slugify
 from ..lock import writer_lock
 from ..services import build_index, ingest_and_build, open_store
@@ -223,6 +224,7 @@ def delete_document(settings: Settings, document_id: str) -> str | None:
         if row is None:
             return None
         store.delete_document(document_id)
+        sync_superseded(store)  # an edition this one superseded is shown again
         source = Path(row["source"])
         uploads = uploads_dir(settings).resolve()
         if source.is_relative_to(uploads):
