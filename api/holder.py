@@ -84,7 +84,9 @@ class SnapshotHolder:
             if path == self._loaded_path:  # another thread loaded it meanwhile
                 return False
             try:
-                searcher = Searcher(Snapshot.load(path), self._embedder_for_queries())
+                searcher = Searcher(
+                    Snapshot.load(path), self._embedder_for_queries(), fusion=self.settings.fusion
+                )
             except (SnapshotError, OSError, ValueError, RuntimeError) as err:
                 # e.g. the snapshot was pruned between reading the pointer and loading it;
                 # keep serving the old one and try again on the next poll

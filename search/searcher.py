@@ -3,29 +3,26 @@ snippets → named results. ``search`` is a thin wrapper over ``batch_search``."
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..ingest.sentences import split_sentences
 from .catalog import Catalog, PassageInfo
-from .dense import DenseIndex
+from .dense import DenseHit, DenseIndex
 from .embed.base import Embedder
 from .fusion import fuse
 from .lexical import LexicalIndex
-from .snapshot import SnapshotError, read_manifest
+from .sentence_index import SENTENCE_CANDIDATES, SentenceIndex, merge_max, sentences_of
+from .snapshot import FORMAT_VERSION, SnapshotError, read_manifest
 from .snippets import make_snippet
 from .types import CaseRef, DocumentRef, Filters, Hit, Mode, SearchResponse
 
 CANDIDATES = 100  # per retriever, deeper than any page
 FILTERED_CANDIDATES = 2000
 MAX_PER_CASE = 2
-BEST_SENTENCE_HITS = 3  # hits per page that get a best-matching sentence
 
 
 @dataclass
@@ -35,6 +32,7 @@ class Snapshot:
     catalog: Catalog
     dense: DenseIndex
     lexical: LexicalIndex
+    sentences: SentenceIndex
 
     @property
     def version(self) -> str:
@@ -46,12 +44,19 @@ class Snapshot:
             manifest = read_manifest(path)
         except FileNotFoundError:
             raise SnapshotError(f"{path} is not a snapshot (no manifest.json)") from None
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise SnapshotError(
+                f"The index {path.name} has format {manifest.get('format_version')}, this version"
+                f" reads format {FORMAT_VERSION}: run `vidensbank ingest --rebuild` (cached"
+                " embeddings are reused)."
+            )
         return cls(
             path=path,
             manifest=manifest,
             catalog=Catalog(path / "catalog.sqlite3"),
             dense=DenseIndex.load(path / "dense.faiss"),
             lexical=LexicalIndex.load(path / "lexical"),
+            sentences=SentenceIndex.load(path / "sentences"),
         )
 
     def close(self) -> None:
@@ -82,7 +87,7 @@ class Searcher:
         self,
         snapshot: Snapshot,
         embedder: Embedder,
-        fusion: str = "rrf",
+        fusion: str = "convex",
         weights: dict[str, float] | None = None,
     ) -> None:
         check_compatible(snapshot.manifest, embedder)
@@ -90,8 +95,6 @@ class Searcher:
         self.embedder = embedder
         self.fusion = fusion
         self.weights = weights
-        self._sentence_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._sentence_lock = threading.Lock()
 
     @property
     def catalog(self) -> Catalog:
@@ -125,7 +128,7 @@ class Searcher:
         for i, query in enumerate(queries):
             lists: dict[str, list[tuple[int, float]]] = {}
             if vectors is not None:
-                hits = self.snapshot.dense.search(vectors[i], depth)
+                hits = self._dense(vectors[i], depth)
                 lists["dense"] = [
                     (h.row, h.score) for h in hits if allowed is None or h.row in allowed
                 ]
@@ -151,6 +154,12 @@ class Searcher:
                 )
             )
         return responses
+
+    def _dense(self, vector: np.ndarray, depth: int) -> list[DenseHit]:
+        """Passages by the best of their own and their sentences' similarity (max-sim)."""
+        passage_hits = self.snapshot.dense.search(vector, depth)
+        sentence_best = self.snapshot.sentences.passage_scores(vector, depth * SENTENCE_CANDIDATES)
+        return merge_max(passage_hits, sentence_best)[:depth]
 
     def _rank(
         self, lists: dict[str, list[tuple[int, float]]], mode: Mode
@@ -227,11 +236,9 @@ class Searcher:
         best: list[str | None] = [None] * len(page)
         if query_vector is not None:
             # Hits that share no word with the query show their closest sentence instead.
-            wanted = [n for n, found in enumerate(spans) if not found][:BEST_SENTENCE_HITS]
-            for n, sentence in zip(
-                wanted, self._best_sentences([texts[n] for n in wanted], query_vector), strict=True
-            ):
-                best[n] = sentence
+            for n, found in enumerate(spans):
+                if not found:
+                    best[n] = self._best_sentence(page[n][0], texts[n], query_vector)
         return [
             self._hit(row, score, offset + n + 1, folded, spans[n], best[n])
             for n, (row, score, folded) in enumerate(page)
@@ -278,23 +285,11 @@ class Searcher:
                 refs[case.id] = CaseRef(id=case.id, title=case.title)
         return list(refs.values())
 
-    def _best_sentences(self, texts: list[str], query_vector: np.ndarray) -> list[str | None]:
-        """The sentence of each text closest to the query; all new sentences in one batch."""
-        per_text = [
-            [x.text for x in split_sentences(t.replace("\n\n", " ")) if len(x.text) > 15]
-            for t in texts
-        ]
-        with self._sentence_lock:
-            missing = list(
-                dict.fromkeys(x for xs in per_text for x in xs if x not in self._sentence_vectors)
-            )
-        vectors = self.embedder.encode_passages(missing) if missing else []
-        with self._sentence_lock:
-            self._sentence_vectors.update(zip(missing, vectors, strict=True))
-            while len(self._sentence_vectors) > 20_000:
-                self._sentence_vectors.popitem(last=False)
-            known = {x: self._sentence_vectors[x] for xs in per_text for x in xs}
-        return [
-            xs[int(np.argmax([float(known[x] @ query_vector) for x in xs]))] if xs else None
-            for xs in per_text
-        ]
+    def _best_sentence(self, row: int, text: str, query_vector: np.ndarray) -> str | None:
+        """The passage's sentence closest to the query, from the snapshot's sentence vectors;
+        a passage stored without them has at most one sentence, which is then the answer."""
+        best = self.snapshot.sentences.best_sentence(row, query_vector)
+        if best is not None:
+            return best
+        sentences = sentences_of(text)
+        return sentences[0] if sentences else None

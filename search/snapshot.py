@@ -25,8 +25,9 @@ from .dense import DenseIndex
 from .embed.base import Embedder
 from .embedding import embed_with_cache
 from .lexical import LexicalIndex
+from .sentence_index import SentenceIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors
 POINTER = "current"
 
 CATALOG_SQL = """
@@ -54,8 +55,28 @@ class BuildResult:
     version: str
     path: Path
     passages: int
-    embedded: int
+    embedded: int  # passages embedded now (the rest came from the cache)
     seconds: float
+    sentences: int = 0
+    sentences_embedded: int = 0
+
+
+def corpus_hash(embed_hashes: list[str]) -> str:
+    """Fingerprint of what an index holds: the embedded texts' hashes in row order."""
+    return hashlib.sha256("\n".join(embed_hashes).encode()).hexdigest()
+
+
+def store_corpus_hash(store: Store) -> str:
+    """The fingerprint a snapshot built from ``store`` now would have."""
+    rows = store.conn.execute("SELECT embed_sha256 FROM passages ORDER BY document_id, ordinal")
+    return corpus_hash([r[0] for r in rows])
+
+
+def remove_stale_builds(index_dir: Path) -> None:
+    """Remove the temporary directories of builds that were killed. Callers hold the ingest
+    lock, so no build is running; such a directory was never current."""
+    for stale in index_dir.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def current_path(index_dir: Path) -> Path | None:
@@ -105,10 +126,7 @@ def build_snapshot(
 ) -> BuildResult:
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
-    # Callers hold the ingest lock, so any temporary directory left here is from a build
-    # that was killed; it was never current and is safe to remove.
-    for stale in index_dir.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    remove_stale_builds(index_dir)
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     work = index_dir / f".tmp-{version}"
     work.mkdir()
@@ -116,7 +134,7 @@ def build_snapshot(
         _write_catalog(store, work / "catalog.sqlite3")
         catalog = sqlite3.connect(work / "catalog.sqlite3")
         rows = catalog.execute(
-            "SELECT embed_text, embed_sha256 FROM passages ORDER BY row"
+            "SELECT embed_text, embed_sha256, text FROM passages ORDER BY row"
         ).fetchall()
         counts = {
             table: catalog.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
@@ -129,16 +147,25 @@ def build_snapshot(
             store, embedder, texts, hashes, batch_size=batch_size, progress=progress
         )
         DenseIndex.build(vectors, exact_limit).save(work / "dense.faiss")
+        sentences, sentences_embedded = SentenceIndex.build(
+            store,
+            embedder,
+            [r[2] for r in rows],
+            exact_limit=exact_limit,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        sentences.save(work / "sentences")
         LexicalIndex.build(texts).save(work / "lexical")
-        corpus_hash = hashlib.sha256("\n".join(hashes).encode()).hexdigest()
         manifest = {
             "format_version": FORMAT_VERSION,
             "version": version,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "embedder": embedder.describe(),
             "dense": {"kind": "flat" if len(texts) <= exact_limit else "hnsw", "rows": len(texts)},
+            "sentences": {"rows": len(sentences)},
             "counts": counts,
-            "corpus_hash": corpus_hash,
+            "corpus_hash": corpus_hash(hashes),
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         _fsync_tree(work)
@@ -149,7 +176,15 @@ def build_snapshot(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return BuildResult(version, final, len(texts), embedded, time.perf_counter() - started)
+    return BuildResult(
+        version,
+        final,
+        len(texts),
+        embedded,
+        time.perf_counter() - started,
+        len(sentences),
+        sentences_embedded,
+    )
 
 
 def switch_current(index_dir: Path, version: str) -> None:

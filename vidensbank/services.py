@@ -14,11 +14,14 @@ from .search.embed.base import Embedder
 from .search.embed.factory import create_embedder
 from .search.searcher import Searcher, Snapshot
 from .search.snapshot import (
+    FORMAT_VERSION,
     BuildResult,
     SnapshotError,
     build_snapshot,
     current_path,
     read_manifest,
+    remove_stale_builds,
+    store_corpus_hash,
 )
 from .settings import Settings
 
@@ -43,17 +46,23 @@ def load_searcher(settings: Settings) -> Searcher:
             f"No search index in {settings.index_dir}: run `vidensbank ingest` first"
             " (or set VIDENSBANK_DATA_DIR to the data folder you ingested into)."
         )
-    return Searcher(Snapshot.load(path), query_embedder(settings))
+    return Searcher(Snapshot.load(path), query_embedder(settings), fusion=settings.fusion)
 
 
-def _index_outdated(settings: Settings) -> bool:
-    """No index yet, or one built with another embedder than the configured one."""
+def _index_outdated(settings: Settings, store: Store) -> bool:
+    """No index yet, one of an older format, one built with another embedder than the
+    configured one, or one that does not hold what the store holds (an ingest was killed
+    after writing to the store but before its snapshot became current)."""
     path = current_path(settings.index_dir)
     if path is None:
         return True
-    built = read_manifest(path).get("embedder") or {}
+    manifest = read_manifest(path)
+    built = manifest.get("embedder") or {}
     return (
-        not isinstance(built, dict) or built.get("model_id") != ingest_embedder(settings).model_id
+        manifest.get("format_version") != FORMAT_VERSION
+        or manifest.get("corpus_hash") != store_corpus_hash(store)
+        or not isinstance(built, dict)
+        or built.get("model_id") != ingest_embedder(settings).model_id
     )
 
 
@@ -98,6 +107,8 @@ def ingest_and_build(
         report = ingestor.run(paths, prune=prune, strict=strict, on_failure=on_failure)
         if strict and report.failed:
             return IngestOutcome(report, None)
-        needs_build = rebuild or report.changed or _index_outdated(settings)
+        needs_build = rebuild or report.changed or _index_outdated(settings, store)
         build = build_index(settings, store, progress=progress) if needs_build else None
+        if build is None and settings.index_dir.is_dir():
+            remove_stale_builds(settings.index_dir)
         return IngestOutcome(report, build)

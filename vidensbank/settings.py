@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     )
     query_embedder: str | None = Field(
         None, description="Embedder for queries when it differs from the one used to ingest."
+    )
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex",
+        description="How hybrid search fuses the dense and lexical lists: 'convex' (min-max"
+        " normalised scores, averaged) or 'rrf' (reciprocal rank fusion).",
     )
     embed_batch_size: int = Field(32, ge=1, le=1024)
     device: str = Field("cpu", description="Device for sentence-transformers: cpu or cuda.")

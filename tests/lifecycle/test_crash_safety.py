@@ -7,6 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from vidensbank.ingest.pipeline import Ingestor
+from vidensbank.ingest.store import Store
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.snapshot import current_path
 
@@ -98,3 +100,25 @@ def test_sigkill_during_ingest_leaves_index_and_store_usable(tmp_path: Path) -> 
         }
     finally:
         snapshot.close()
+
+
+def test_ingest_builds_what_a_killed_run_left_only_in_the_store(tmp_path: Path) -> None:
+    """Killed after its documents were committed but before the snapshot switched: the next
+    ingest finds every file unchanged, yet sees that the index lags the store and builds."""
+    corpus = make_corpus(tmp_path / "corpus", {"energi.md": ENERGI})
+    settings = settings_for(tmp_path, corpus)
+    assert ingest_and_build(settings, [corpus], progress=False).build is not None
+    (corpus / "tryghed.md").write_text(TRYGHED, encoding="utf-8")
+    with Store(settings.store_path) as store:  # the store half of an ingest, no build
+        assert Ingestor(store, progress=False).run([corpus]).added == ["tryghed"]
+    (settings.index_dir / ".tmp-killed-build").mkdir()
+
+    outcome = ingest_and_build(settings, [corpus], progress=False)
+    assert not outcome.report.changed and outcome.build is not None
+    assert not list(settings.index_dir.glob(".tmp-*"))
+    snapshot = Snapshot.load(current_path(settings.index_dir))
+    try:
+        assert set(snapshot.catalog.documents) == {"energi", "tryghed"}
+    finally:
+        snapshot.close()
+    assert ingest_and_build(settings, [corpus], progress=False).build is None  # now in step

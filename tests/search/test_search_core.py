@@ -8,7 +8,12 @@ from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.ingest.store import Store
 from vidensbank.search.embed.factory import create_embedder
 from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
-from vidensbank.search.snapshot import SnapshotError, build_snapshot, current_path
+from vidensbank.search.snapshot import (
+    FORMAT_VERSION,
+    SnapshotError,
+    build_snapshot,
+    current_path,
+)
 from vidensbank.search.types import Filters, Mode
 
 DOCS = {
@@ -91,7 +96,7 @@ def test_results_identical_after_reloading_the_snapshot(small) -> None:
 def test_snapshot_manifest_records_what_was_built(small) -> None:
     _root, _, embedder, build = small
     manifest = json.loads((build.path / "manifest.json").read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedder"]["model_id"] == embedder.model_id
     assert manifest["embedder"]["dimension"] == 384
     assert manifest["counts"]["passages"] == len(DOCS)

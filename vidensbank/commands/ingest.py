@@ -68,7 +68,9 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if outcome.build:
         b = outcome.build
         print(
-            f"Index {b.version}: {b.passages} passages ({b.embedded} embedded now) in {b.seconds:.1f} s"
+            f"Index {b.version}: {b.passages} passages ({b.embedded} embedded now),"
+            f" {b.sentences} sentence vectors ({b.sentences_embedded} embedded now)"
+            f" in {b.seconds:.1f} s"
         )
     else:
         print("Index unchanged.")
