@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..ingest.loaders import SUPPORTED_SUFFIXES
 from ..ingest.pipeline import Ingestor
 from ..ingest.store import Store
 from .embed.base import Embedder
@@ -30,6 +31,8 @@ class CorpusFigures:
     warm_build_s: float = 0.0
     latency_ms: dict[str, tuple[float, float]] = field(default_factory=dict)  # mode -> (p50, p95)
     queries: int = 0
+    sentences: int = 0
+    sample_of: int | None = None  # files in the whole corpus, when only a sample was ingested
 
     @property
     def cold_rate(self) -> float:
@@ -59,18 +62,39 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def corpus_files(corpus: Path) -> list[Path]:
+    if corpus.is_file():
+        return [corpus]
+    return sorted(
+        p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+    )
+
+
 def bench_corpus(
-    name: str, corpus: Path, queries: list[str], embedder: Embedder, work: Path, repeat: int = 1
+    name: str,
+    corpus: Path,
+    queries: list[str],
+    embedder: Embedder,
+    work: Path,
+    repeat: int = 1,
+    sample: int | None = None,
 ) -> CorpusFigures:
+    """Ingest ``corpus`` (or its first ``sample`` files) into a new store, build cold and
+    warm, and time the queries in every mode."""
     figures = CorpusFigures(name)
     shutil.rmtree(work, ignore_errors=True)
     store = Store(work / "store.sqlite3")
+    paths: list[Path] = [corpus]
+    if sample is not None:
+        files = corpus_files(corpus)
+        paths, figures.sample_of = files[:sample], len(files)
     started = time.perf_counter()
-    report = Ingestor(store, progress=False).run([corpus])
+    report = Ingestor(store, progress=False).run(paths)
     figures.read_s = time.perf_counter() - started
     figures.documents = len(report.added)
     cold = build_snapshot(store, embedder, work / "index", progress=True)
     figures.cold_build_s, figures.passages = cold.seconds, cold.passages
+    figures.sentences = cold.sentences
     shutil.rmtree(work / "index")
     warm = build_snapshot(store, embedder, work / "index", progress=False)
     figures.warm_build_s = warm.seconds
@@ -98,14 +122,16 @@ def render(results: list[CorpusFigures], embedder: Embedder) -> str:
         f"Machine: {machine()}. Embedder: `{embedder.model_id}`. "
         f"Peak memory (max RSS) of the run: {peak_memory_mb():.0f} MB.",
         "",
-        "| corpus | docs | passages | cold ingest passages/s | warm-cache passages/s | warm/cold |"
-        " cold build s | warm build s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| corpus | docs | passages | sentence vectors | cold ingest passages/s |"
+        " warm-cache passages/s | warm/cold | cold build s | warm build s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for f in results:
+        docs = f"{f.documents} (first of {f.sample_of})" if f.sample_of else str(f.documents)
         lines.append(
-            f"| {f.name} | {f.documents} | {f.passages} | {f.cold_rate:.1f} | {f.warm_rate:.1f} |"
-            f" {f.warm_rate / f.cold_rate:.1f}× | {f.cold_build_s:.1f} | {f.warm_build_s:.1f} |"
+            f"| {f.name} | {docs} | {f.passages} | {f.sentences} | {f.cold_rate:.1f} |"
+            f" {f.warm_rate:.1f} | {f.warm_rate / f.cold_rate:.1f}× | {f.cold_build_s:.1f} |"
+            f" {f.warm_build_s:.1f} |"
         )
     lines += [
         "",

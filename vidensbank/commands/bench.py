@@ -27,6 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="another corpus to measure, e.g. libreoffice-help DIR libreoffice-dev.jsonl",
     )
     parser.add_argument("--max-queries", type=int, default=200)
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="FILES",
+        help="ingest only the first FILES files of each --extra corpus (a cold ingest of a"
+        " large corpus takes long at ~8 passages/s)",
+    )
     parser.add_argument("--write", type=Path, default=Path("docs/BENCHMARKS.md"))
     parser.set_defaults(handler=run_bench)
 
@@ -59,6 +66,7 @@ def run_bench(args: argparse.Namespace, settings: Settings) -> int:
                 embedder,
                 Path(tmp) / name,
                 repeat=3 if name == "seed" else 1,
+                sample=None if name == "seed" else args.sample,
             )
             results.append(figures)
     body = render(results, embedder)
