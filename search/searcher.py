@@ -15,7 +15,12 @@ from .dense import DenseHit, DenseIndex
 from .embed.base import Embedder
 from .fusion import fuse
 from .lexical import LexicalIndex
-from .sentence_index import SENTENCE_CANDIDATES, SentenceIndex, merge_max, sentences_of
+from .sentence_index import (
+    SENTENCE_CANDIDATES,
+    SentenceIndex,
+    lift_by_sentences,
+    sentences_of,
+)
 from .snapshot import FORMAT_VERSION, SnapshotError, read_manifest
 from .snippets import make_snippet
 from .types import CaseRef, DocumentRef, Filters, Hit, Mode, SearchResponse
@@ -156,10 +161,13 @@ class Searcher:
         return responses
 
     def _dense(self, vector: np.ndarray, depth: int) -> list[DenseHit]:
-        """Passages by the best of their own and their sentences' similarity (max-sim)."""
-        passage_hits = self.snapshot.dense.search(vector, depth)
+        """Passages by their own similarity, lifted by a closer sentence of theirs."""
+        dense = self.snapshot.dense
+        passage_hits = dense.search(vector, depth)
         sentence_best = self.snapshot.sentences.passage_scores(vector, depth * SENTENCE_CANDIDATES)
-        return merge_max(passage_hits, sentence_best)[:depth]
+        return lift_by_sentences(
+            passage_hits, sentence_best, lambda row: float(dense.reconstruct(row) @ vector)
+        )[:depth]
 
     def _rank(
         self, lists: dict[str, list[tuple[int, float]]], mode: Mode

@@ -2,15 +2,18 @@
 
 A passage vector averages everything the passage says, so a question about one fact in a
 long passage can miss it. Each sentence of a multi-sentence passage is embedded too, and a
-passage's dense score is the best of its own score and its sentences' (max-sim). The same
-vectors give the "best-matching sentence" shown for hits that share no word with the query,
-without embedding anything at query time."""
+passage whose best sentence is closer to the query than the passage itself is lifted halfway
+towards that sentence's score. (All the way, pure max-sim, lets short keyword queries match
+stray short sentences: on the 1,285 LibreOffice help queries it lowered dense MRR@10 from
+0.447 to 0.419, while halfway raised it to 0.459 and hybrid Recall@5 from 0.703 to 0.727.)
+The same vectors give the "best-matching sentence" shown for hits that share no word with
+the query, without embedding anything at query time."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from .embedding import embed_with_cache
 
 MIN_SENTENCE_CHARS = 16  # shorter fragments ("Læs mere.", "Foto: …") say too little
 SENTENCE_CANDIDATES = 3  # sentence hits fetched per passage hit wanted
+SENTENCE_LIFT = 0.5  # how far a better sentence lifts its passage's score (0 = not, 1 = max-sim)
 
 
 def sentences_of(text: str) -> list[str]:
@@ -105,11 +109,17 @@ class SentenceIndex:
         )
 
 
-def merge_max(passage_hits: list[DenseHit], sentence_best: dict[int, float]) -> list[DenseHit]:
-    """Each passage scored by the best of its own vector and its sentences', best first."""
+def lift_by_sentences(
+    passage_hits: list[DenseHit],
+    sentence_best: dict[int, float],
+    passage_score: Callable[[int], float],
+) -> list[DenseHit]:
+    """Passages scored ``p + SENTENCE_LIFT * max(0, s - p)`` from their own score ``p`` and
+    their best sentence's ``s``, best first. ``passage_score`` gives ``p`` for a passage
+    found only through a sentence."""
     scores = {hit.row: hit.score for hit in passage_hits}
-    for row, score in sentence_best.items():
-        if score > scores.get(row, -2.0):
-            scores[row] = score
+    for row, sentence in sentence_best.items():
+        own = scores[row] if row in scores else passage_score(row)
+        scores[row] = own + SENTENCE_LIFT * max(0.0, sentence - own)
     ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [DenseHit(row, score) for row, score in ordered]
