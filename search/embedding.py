@@ -19,6 +19,7 @@ def embed_with_cache(
     *,
     batch_size: int = 32,
     progress: bool = True,
+    label: str = "Embedding",
 ) -> tuple[np.ndarray, int]:
     """Vectors for ``texts`` (rows in order) and how many had to be embedded now.
 
@@ -31,7 +32,7 @@ def embed_with_cache(
         unique.setdefault(hashes[i], i)
     todo = list(unique.items())
     batches = range(0, len(todo), batch_size)
-    for start in tqdm(batches, desc="Embedding", unit="batch", disable=not progress or not todo):
+    for start in tqdm(batches, desc=label, unit="batch", disable=not progress or not todo):
         chunk = todo[start : start + batch_size]
         vectors = embedder.encode_passages([texts[i] for _, i in chunk])
         store.put_embeddings(

@@ -67,7 +67,13 @@ class SentenceIndex:
         hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
         if texts:
             vectors, embedded = embed_with_cache(
-                store, embedder, texts, hashes, batch_size=batch_size, progress=progress
+                store,
+                embedder,
+                texts,
+                hashes,
+                batch_size=batch_size,
+                progress=progress,
+                label="Embedding sentences",
             )
         else:
             vectors, embedded = np.zeros((0, embedder.dimension), dtype=np.float32), 0
