@@ -1,4 +1,4 @@
-"""Retrieval evaluation on the two query formats in ../shared/eval.
+"""Retrieval evaluation on the two query formats in eval/.
 
 Span sets: {"id","kind","query","relevant":[span, ...]} — a hit is relevant when its
 passage text contains a span (case-insensitive, whitespace collapsed, markdown emphasis

@@ -17,7 +17,7 @@ SECTION = "## Search core"
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="benchmark ingest, build and query latency")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
-    parser.add_argument("--queries", type=Path, default=Path("../shared/eval/dev.jsonl"))
+    parser.add_argument("--queries", type=Path, default=Path("eval/dev.jsonl"))
     parser.add_argument(
         "--extra",
         nargs=3,
