@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
+import sys
 import tempfile
 from pathlib import Path
 
@@ -69,7 +71,8 @@ def run_bench(args: argparse.Namespace, settings: Settings) -> int:
                 sample=None if name == "seed" else args.sample,
             )
             results.append(figures)
-    body = render(results, embedder)
+    command = " ".join(shlex.quote(a) for a in ["vidensbank", *sys.argv[1:]])
+    body = f"Command: `{command}`\n\n" + render(results, embedder)
     print(body)
     write_section(args.write, body)
     print(f"\nWritten to {args.write}")
