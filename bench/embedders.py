@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from vidensbank.search.bench import cpu_description, write_doc_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus" / "vaerdiskabende-gentagelser-2023.md"
@@ -92,16 +91,6 @@ def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.array(values), p))
 
 
-def cpu_description() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = re.search(r"Model name:\s*(.+)", out)
-        name = model.group(1).strip() if model else platform.processor()
-    except (OSError, subprocess.CalledProcessError):
-        name = platform.processor() or "unknown CPU"
-    return f"{name}, {os.cpu_count()} cores"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="exported model dir (default: export to tmp)")
@@ -163,21 +152,9 @@ def main() -> int:
     text = "\n".join(section)
     print("\n" + text)
     if args.write:
-        write_section(text)
+        write_doc_section(BENCHMARKS, text)
         print(f"updated {BENCHMARKS}")
     return 0
-
-
-def write_section(section: str) -> None:
-    """Replace (or append) only the "## Embedding backends" section."""
-    BENCHMARKS.parent.mkdir(parents=True, exist_ok=True)
-    current = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section + "\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section
-    BENCHMARKS.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

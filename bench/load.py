@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import queue
 import socket
 import statistics
@@ -25,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+from vidensbank.search.bench import cpu_description, percentile, write_doc_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
@@ -117,36 +117,6 @@ def run_load(url: str, clients: int, total: int) -> tuple[list[float], int, floa
     return latencies, errors, time.perf_counter() - started, statuses
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def cpu_description() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores"
-
-
-def write_section(section: str) -> None:
-    """Replace (or append) only the "## HTTP API load" section of docs/BENCHMARKS.md."""
-    BENCHMARKS.parent.mkdir(parents=True, exist_ok=True)
-    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
-    start = text.find(HEADING)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
-    BENCHMARKS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="benchmark a running server instead of starting one")
@@ -185,7 +155,7 @@ def main() -> int:
             process.wait(timeout=30)
 
     rate = len(latencies) / seconds
-    p50, p95, p99 = (percentile(latencies, q) for q in (50, 95, 99))
+    p50, p95, p99 = (percentile(latencies, q / 100) for q in (50, 95, 99))
     counts = ready.get("counts", {})
     section = "\n".join(
         [
@@ -212,7 +182,7 @@ def main() -> int:
     )
     print(section)
     if args.write:
-        write_section(section)
+        write_doc_section(BENCHMARKS, section)
         print(f"wrote {BENCHMARKS.relative_to(ROOT)}")
     return 1 if errors else 0
 

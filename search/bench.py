@@ -3,7 +3,9 @@ build time, query latency per mode and peak memory. Prints figures; timing is ne
 
 from __future__ import annotations
 
+import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -43,7 +45,8 @@ class CorpusFigures:
         return self.passages / (self.read_s + self.warm_build_s)
 
 
-def machine() -> str:
+def cpu_description() -> str:
+    """The CPU model and core count, e.g. "AMD EPYC, 2 cores"."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -52,9 +55,25 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import os
+    return f"{cpu}, {os.cpu_count()} cores"
 
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+def machine() -> str:
+    return f"{cpu_description()}, Python {platform.python_version()}, {platform.system()}"
+
+
+def write_doc_section(path: Path, section: str) -> None:
+    """Replace the section of ``path`` that starts with ``section``'s own "## " heading
+    line, up to the next "## " heading, or append it; the rest of the file is kept."""
+    heading = section.split("\n", 1)[0]
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -11,7 +11,6 @@ the query, without embedding anything at query time."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ingest.persist import embed_sha256
 from ..ingest.sentences import split_sentences
 from ..ingest.store import Store
 from .dense import DenseHit, DenseIndex
@@ -64,7 +64,7 @@ class SentenceIndex:
             if len(sentences) > 1:
                 owners.extend([row] * len(sentences))
                 texts.extend(sentences)
-        hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        hashes = [embed_sha256(t) for t in texts]
         if texts:
             vectors, embedded = embed_with_cache(
                 store,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import re
 import shlex
 import sys
 import tempfile
 from pathlib import Path
 
-from ..search.bench import bench_corpus, queries_from, render
+from ..search.bench import bench_corpus, queries_from, render, write_doc_section
 from ..services import ingest_embedder
 from ..settings import Settings
 
@@ -40,20 +39,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_bench)
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or append) the "## Search core" section of the benchmarks file."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    section = f"{SECTION}\n\nWritten by `vidensbank bench`.\n\n{body}\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-
-
 def run_bench(args: argparse.Namespace, settings: Settings) -> int:
     embedder = ingest_embedder(settings)
     runs = [("seed", args.corpus, args.queries), *[(n, Path(c), Path(q)) for n, c, q in args.extra]]
@@ -74,6 +59,6 @@ def run_bench(args: argparse.Namespace, settings: Settings) -> int:
     command = " ".join(shlex.quote(a) for a in ["vidensbank", *sys.argv[1:]])
     body = f"Command: `{command}`\n\n" + render(results, embedder)
     print(body)
-    write_section(args.write, body)
+    write_doc_section(args.write, f"{SECTION}\n\nWritten by `vidensbank bench`.\n\n{body}\n")
     print(f"\nWritten to {args.write}")
     return 0
