@@ -128,7 +128,14 @@ def make_passages(
             start, end = group[0].start, group[-1].end
             body = text[start:end]
             words = sum(u.words for u in group)
-            display = f"{section.title}\n\n{body}" if words < MIN_WORDS and section.title else body
+            short = words < MIN_WORDS and section.title
+            # A very short passage carries its heading, unless it already opens with it (a
+            # plain-text file's first line is both its title and its first paragraph).
+            display = (
+                f"{section.title}\n\n{body}"
+                if short and not body.startswith(section.title)
+                else body
+            )
             path = section.path_text
             key = (path, display)
             seen[key] = seen.get(key, 0) + 1

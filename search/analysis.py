@@ -285,6 +285,14 @@ class Token(NamedTuple):
     end: int
 
 
+class QueryWord(NamedTuple):
+    """One distinct word of a query: the terms that match the word itself (its stems, or
+    the number) and the terms of its compound parts, which match it only in part."""
+
+    own: tuple[str, ...]
+    parts: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class AnalyzerSettings:
     """Knobs that change which terms are produced; saved with every index."""
@@ -440,6 +448,17 @@ class DanishAnalyzer:
     def analyze_query(self, query: str) -> list[str]:
         """The distinct terms of a query, in first-seen order."""
         return list(dict.fromkeys(self.analyze(query)))
+
+    def query_words(self, query: str) -> list[QueryWord]:
+        """The distinct words of a query that have terms (stopwords dropped), in order."""
+        words: dict[str, QueryWord] = {}
+        for token in tokenize(query):
+            word = token.text
+            terms = self.word_terms(word)
+            if terms and word not in words:
+                own = (word,) if any(ch.isdigit() for ch in word) else stem_terms(word)
+                words[word] = QueryWord(own, tuple(t for t in terms if t not in own))
+        return list(words.values())
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         """Terms of one normalised token: its stems, plus its compound parts' stems."""

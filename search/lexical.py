@@ -4,12 +4,21 @@ Files in an index directory: ``lexical.json`` (manifest: format version, analyze
 settings and compound vocabulary, BM25 parameters, document count) and bm25s's own
 ``*.index.npy`` / ``*.index.json`` files (saved with ``allow_pickle=False``). The manifest
 is written last, so a directory without it is an incomplete save.
+
+Scoring is BM25 (Lucene variant) times *query coverage* squared: the IDF-weighted share of
+the query's words that a passage contains (a word counts whole when one of its own stems
+matches, in part when only some of its compound parts do). Plain BM25 lets one rare word
+outweigh the rest of a question ("hvor mange mennesker bor i almene boliger" put a passage
+matching only "bor" first); Lucene's classic scoring had the same factor ("coord"). On the
+1,285 LibreOffice help queries it raised lexical MRR@10 from 0.486 to 0.524 and hybrid
+Recall@5 from 0.727 to 0.749.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +29,7 @@ import numpy as np
 from vidensbank.search.analysis import (
     AnalyzerSettings,
     DanishAnalyzer,
+    QueryWord,
     Span,
     tokenize,
     vocabulary_from_tokens,
@@ -29,6 +39,7 @@ FORMAT_VERSION = 1
 MANIFEST_NAME = "lexical.json"
 _KIND = "vidensbank.lexical"
 _BM25_DIR = "bm25"
+COVERAGE_EXPONENT = 2.0  # how strongly a passage missing query words is held back
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +50,36 @@ class LexicalHit:
 
     row: int
     score: float
+
+
+def query_coverage(words: list[QueryWord], per_term: dict[str, np.ndarray]) -> np.ndarray:
+    """Per passage, the IDF-weighted share of the query's words it contains, in [0, 1].
+
+    ``per_term`` holds each known term's BM25 scores over all passages (positive where the
+    passage has the term). A word weighs as much as its rarest known term; it is covered
+    whole when one of its own terms matches, else by the share of its parts that match.
+    Words the corpus does not know at all are left out (they lower every passage alike)."""
+    size = len(next(iter(per_term.values())))
+    covered = np.zeros(size, dtype=np.float32)
+    total = 0.0
+    for word in words:
+        known = [t for t in (*word.own, *word.parts) if t in per_term]
+        if not known:
+            continue
+        weight = max(_idf(per_term[t]) for t in known)
+        own = [per_term[t] > 0 for t in word.own if t in per_term]
+        parts = [per_term[t] > 0 for t in word.parts if t in per_term]
+        whole = np.logical_or.reduce(own) if own else np.zeros(size, dtype=bool)
+        share = np.mean(parts, axis=0) if parts else np.zeros(size)
+        covered += weight * np.where(whole, 1.0, share).astype(np.float32)
+        total += weight
+    return covered / total if total else covered
+
+
+def _idf(scores: np.ndarray) -> float:
+    """Lucene's BM25 IDF of a term from its per-passage scores (positive = present)."""
+    present = int(np.count_nonzero(scores > 0))
+    return math.log(1 + (len(scores) - present + 0.5) / (present + 0.5))
 
 
 @dataclass(frozen=True)
@@ -94,15 +135,19 @@ class LexicalIndex:
         return self.analyzer.matching_spans(text, query)
 
     def search(self, query: str, k: int = 10) -> list[LexicalHit]:
-        """The ``k`` best rows for ``query``, best first; only positive BM25 scores."""
+        """The ``k`` best rows for ``query``, best first; only positive scores."""
         bm25 = self._bm25
         if bm25 is None or k <= 0:
             return []
+        words = self.analyzer.query_words(query)
         vocab = bm25.vocab_dict
-        ids = [vocab[t] for t in self.analyze_query(query) if t in vocab]
-        if not ids:
+        terms = list(dict.fromkeys(t for w in words for t in (*w.own, *w.parts) if t in vocab))
+        if not terms:
             return []
-        scores = np.asarray(bm25.get_scores_from_ids(ids), dtype=np.float32)
+        per_term = {
+            t: np.asarray(bm25.get_scores_from_ids([vocab[t]]), dtype=np.float32) for t in terms
+        }
+        scores = sum(per_term.values()) * query_coverage(words, per_term) ** COVERAGE_EXPONENT
         rows = np.flatnonzero(scores > 0)
         if rows.size > k:
             rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]

@@ -25,9 +25,9 @@ from .dense import DenseIndex
 from .embed.base import Embedder
 from .embedding import embed_with_cache
 from .lexical import LexicalIndex
-from .sentence_index import SentenceIndex
+from .sentence_index import SentenceIndex, heading_of
 
-FORMAT_VERSION = 2  # 2: sentence vectors
+FORMAT_VERSION = 3  # 2: sentence vectors; 3: heading vectors
 POINTER = "current"
 
 CATALOG_SQL = """
@@ -134,7 +134,7 @@ def build_snapshot(
         _write_catalog(store, work / "catalog.sqlite3")
         catalog = sqlite3.connect(work / "catalog.sqlite3")
         rows = catalog.execute(
-            "SELECT embed_text, embed_sha256, text FROM passages ORDER BY row"
+            "SELECT embed_text, embed_sha256, text, section_path FROM passages ORDER BY row"
         ).fetchall()
         counts = {
             table: catalog.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
@@ -151,6 +151,7 @@ def build_snapshot(
             store,
             embedder,
             [r[2] for r in rows],
+            [heading_of(r[3]) for r in rows],
             exact_limit=exact_limit,
             batch_size=batch_size,
             progress=progress,
@@ -163,7 +164,7 @@ def build_snapshot(
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "embedder": embedder.describe(),
             "dense": {"kind": "flat" if len(texts) <= exact_limit else "hnsw", "rows": len(texts)},
-            "sentences": {"rows": len(sentences)},
+            "sentences": {"rows": len(sentences), "headings": int(sentences.headings.sum())},
             "counts": counts,
             "corpus_hash": corpus_hash(hashes),
         }

@@ -1,8 +1,15 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
-from vidensbank.search.lexical import FORMAT_VERSION, MANIFEST_NAME, LexicalHit, LexicalIndex
+from vidensbank.search.lexical import (
+    FORMAT_VERSION,
+    MANIFEST_NAME,
+    LexicalHit,
+    LexicalIndex,
+    query_coverage,
+)
 
 TEXTS = [
     "Lejemålet i Århus koster 130.000 kr. om året.",  # 0
@@ -124,3 +131,54 @@ def test_empty_corpus_round_trips(tmp_path: Path) -> None:
 def test_ties_are_ordered_by_row() -> None:
     index = LexicalIndex.build(["bolig have", "bolig have", "bolig have"])
     assert rows(index.search("bolig", k=3)) == [0, 1, 2]
+
+
+def test_a_passage_with_more_of_the_question_outranks_one_rare_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [
+        "Mange børn bor på kollegiet.",  # 0: only the rarest query word, in a short text
+        "Driften tager sig af de almene boliger, der rummer tryghed, service, nærvær og"
+        " kvalitet for én million mennesker i hele landet hver eneste dag.",  # 1: three words
+        "Mennesker mødes i haven om sommeren.",
+        "Haven er åben for alle mennesker.",
+        "Almene afdelinger har fælleshuse.",
+        "Den almene sektor bygger nyt.",
+        "Boliger med altan er populære.",
+        "Nye boliger i byen.",
+        "Vaskeriet er åbent hver dag.",
+        "Legepladsen er renoveret.",
+    ]
+    index = LexicalIndex.build(texts)
+    query = "hvor mange mennesker bor i almene boliger"
+    assert rows(index.search(query, k=2)) == [1, 0]
+    # Plain BM25 (no coverage factor) puts the one-word passage first: the factor decides.
+    monkeypatch.setattr("vidensbank.search.lexical.COVERAGE_EXPONENT", 0.0)
+    assert rows(index.search(query, k=2)) == [0, 1]
+
+
+def test_query_coverage_counts_whole_words_and_compound_parts(index: LexicalIndex) -> None:
+    words = index.analyzer.query_words("biodiversitetsstrategi")
+    assert len(words) == 1 and words[0].parts  # one word, split into parts
+    bm25 = index._bm25
+    assert bm25 is not None
+    per_term = {
+        t: np.asarray(bm25.get_scores_from_ids([bm25.vocab_dict[t]]))
+        for t in (*words[0].own, *words[0].parts)
+        if t in bm25.vocab_dict
+    }
+    coverage = query_coverage(words, per_term)
+    assert coverage[2] == pytest.approx(1.0)  # "biodiversitetsstrategi" itself
+    assert coverage[3] == pytest.approx(1.0)  # "strategi for biodiversitet": every part
+    assert coverage[4] == 0.0
+    partial = query_coverage(
+        index.analyzer.query_words("biodiversitetsstrategi bestyrelse"),
+        {
+            **per_term,
+            **{
+                t: np.asarray(bm25.get_scores_from_ids([bm25.vocab_dict[t]]))
+                for t in index.analyze_query("bestyrelse")
+            },
+        },
+    )
+    assert 0 < partial[8] < 1 and 0 < partial[3] < 1  # one of the two words each

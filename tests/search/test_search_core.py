@@ -7,6 +7,7 @@ import pytest
 from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.ingest.store import Store
 from vidensbank.search.embed.factory import create_embedder
+from vidensbank.search.eval import evaluate, read_queries
 from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
 from vidensbank.search.snapshot import (
     FORMAT_VERSION,
@@ -15,6 +16,8 @@ from vidensbank.search.snapshot import (
     current_path,
 )
 from vidensbank.search.types import Filters, Mode
+
+ROOT = Path(__file__).resolve().parents[2]
 
 DOCS = {
     "raadgivning.txt": "Gældsrådgivning\n\nØkonomiske rådgivere hjælper beboere med budget og gæld, "
@@ -173,3 +176,20 @@ def test_seed_question_finds_the_case(seed_searcher) -> None:
     hit = response.results[0]
     assert hit.document.title == "Værdiskabende gentagelser" and hit.document.year == 2023
     assert np.isfinite(hit.score)
+
+
+def test_the_shipped_eval_set_meets_the_quality_bar(seed_searcher) -> None:
+    """What `vidensbank eval eval/dev.jsonl` reports on the shipped corpus: hybrid Recall@5
+    >= 0.95 and MRR@10 >= 0.90, and hybrid at least as good as either retriever alone."""
+    queries = read_queries(ROOT / "eval" / "dev.jsonl")
+    report = evaluate(
+        queries,
+        lambda query, mode: seed_searcher.search(query, k=10, mode=mode).results,
+        lambda document_id: seed_searcher.catalog.documents[document_id].source,
+    )
+    table = {mode: report.table[mode]["all"] for mode in report.modes}
+    assert table["hybrid"]["R@5"] >= 0.95, table
+    assert table["hybrid"]["MRR@10"] >= 0.90, table
+    for single in ("dense", "lexical"):
+        for metric in ("R@5", "MRR@10"):
+            assert table["hybrid"][metric] >= table[single][metric], (single, metric, table)

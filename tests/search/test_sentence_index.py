@@ -1,5 +1,6 @@
-"""Sentence vectors: a fact inside a long passage lifts that passage, the best
-sentence comes from stored vectors, and an index of an older format asks to be rebuilt."""
+"""Heading and sentence vectors: a fact inside a long passage lifts that passage, so does
+a heading that names what a passage is about, the best sentence comes from stored vectors
+(never a heading), and an index of an older format asks to be rebuilt."""
 
 import json
 import shutil
@@ -10,7 +11,7 @@ import pytest
 from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.ingest.store import Store
 from vidensbank.search.searcher import Searcher, Snapshot
-from vidensbank.search.sentence_index import SENTENCE_LIFT, sentences_of
+from vidensbank.search.sentence_index import SENTENCE_LIFT, SentenceIndex, sentences_of
 from vidensbank.search.snapshot import SnapshotError, build_snapshot, current_path
 from vidensbank.search.types import Mode
 
@@ -47,11 +48,21 @@ def built(tmp_path_factory: pytest.TempPathFactory, bundled):
     store.close()
 
 
-def test_only_multi_sentence_passages_get_sentence_vectors(built) -> None:
+def test_every_heading_and_the_sentences_of_long_passages_get_vectors(built) -> None:
     _root, _store, build = built
     manifest = json.loads((build.path / "manifest.json").read_text())
-    assert build.sentences == manifest["sentences"]["rows"] == len(sentences_of(MEETING)) == 5
-    assert build.sentences_embedded == 5
+    index = SentenceIndex.load(build.path / "sentences")
+    headings = [t for t, is_heading in zip(index.texts, index.headings, strict=True) if is_heading]
+    sentences = [
+        t for t, is_heading in zip(index.texts, index.headings, strict=True) if not is_heading
+    ]
+    assert sorted(headings) == ["Afdelingsmødet", "Energirenovering", "Fælleshaven", "Regnvand"]
+    assert len(sentences) == len(sentences_of(MEETING)) == 5  # one-sentence passages: none
+    assert FACT in sentences
+    assert build.sentences == manifest["sentences"]["rows"] == len(index) == 9
+    assert manifest["sentences"]["headings"] == 4
+    assert build.sentences_embedded == 9
+    assert list(index.owners) == sorted(index.owners)  # grouped by passage, in passage order
 
 
 def test_a_fact_inside_a_long_passage_lifts_it_and_is_its_best_sentence(built, bundled) -> None:
@@ -69,6 +80,29 @@ def test_a_fact_inside_a_long_passage_lifts_it_and_is_its_best_sentence(built, b
         passage_only + SENTENCE_LIFT * (fact - passage_only), abs=1e-3
     )
     assert searcher.snapshot.sentences.best_sentence(row, vector) == FACT
+
+
+def test_a_heading_closer_than_the_text_lifts_its_passage(built, bundled) -> None:
+    root, _store, _build = built
+    searcher = Searcher(Snapshot.load(current_path(root / "index")), bundled)
+    query = "rainwater"  # English: shares nothing with "Tagvandet ledes ud i et regnbed"
+    vector = bundled.encode_queries([query])[0]
+    hit = next(
+        h for h in searcher.search(query, k=4, mode=Mode.DENSE).results if h.document.id == "regn"
+    )
+    row = next(p.row for p in searcher.catalog.passages if p.id == hit.passage_id)
+    passage_only = float(searcher.snapshot.dense.reconstruct(row) @ vector)
+    heading = float(bundled.encode_passages(["Regnvand"])[0] @ vector)
+    assert heading > passage_only
+    assert hit.score == pytest.approx(
+        passage_only + SENTENCE_LIFT * (heading - passage_only), abs=1e-3
+    )
+    # A one-sentence passage has no sentence vectors: its heading is never shown as one.
+    assert searcher.snapshot.sentences.best_sentence(row, vector) is None
+    assert hit.best_sentence == sentences_of(hit.text)[0]
+    assert hit.best_sentence.endswith(
+        "Tagvandet ledes ud i et regnbed, så kloakken ikke overbelastes."
+    )
 
 
 def test_a_rebuild_reuses_every_cached_sentence_vector(built, bundled, tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         b = outcome.build
         print(
             f"Index {b.version}: {b.passages} passages ({b.embedded} embedded now),"
-            f" {b.sentences} sentence vectors ({b.sentences_embedded} embedded now)"
+            f" {b.sentences} heading and sentence vectors ({b.sentences_embedded} embedded now)"
             f" in {b.seconds:.1f} s"
         )
     else:
