@@ -12,7 +12,7 @@ from .passages import Passage, make_passages
 from .structure import StructuredDocument, build_structure
 
 # Bump when processing changes so that unchanged files are processed again.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: a short passage no longer repeats a title it opens with
 
 
 @dataclass

@@ -134,6 +134,16 @@ class LexicalIndex:
         """Character spans of the words in ``text`` that match the query (for <mark>)."""
         return self.analyzer.matching_spans(text, query)
 
+    def known_share(self, query: str) -> float:
+        """The share of the query's words (stopwords aside) that occur in the corpus: 1.0 for
+        a Danish question in the corpus's words, near 0 for an English or misspelt one."""
+        bm25 = self._bm25
+        words = self.analyzer.query_words(query)
+        if bm25 is None or not words:
+            return 0.0
+        vocab = bm25.vocab_dict
+        return sum(any(t in vocab for t in (*w.own, *w.parts)) for w in words) / len(words)
+
     def search(self, query: str, k: int = 10) -> list[LexicalHit]:
         """The ``k`` best rows for ``query``, best first; only positive scores."""
         bm25 = self._bm25

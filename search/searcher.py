@@ -142,7 +142,7 @@ class Searcher:
                 lists["lexical"] = [
                     (h.row, h.score) for h in hits if allowed is None or h.row in allowed
                 ]
-            ranked = self._rank(lists, mode)
+            ranked = self._rank(lists, mode, query)
             collapsed = self._diversify(ranked)
             page = collapsed[offset : offset + k]
             results = self._hits(query, vectors[i] if vectors is not None else None, page, offset)
@@ -170,14 +170,16 @@ class Searcher:
         )[:depth]
 
     def _rank(
-        self, lists: dict[str, list[tuple[int, float]]], mode: Mode
+        self, lists: dict[str, list[tuple[int, float]]], mode: Mode, query: str
     ) -> list[tuple[int, float]]:
-        if mode is Mode.HYBRID:
-            return [
-                (int(f.id), f.score)
-                for f in fuse(lists, strategy=self.fusion, weights=self.weights)
-            ]
-        return lists["dense" if mode is Mode.DENSE else "lexical"]
+        if mode is not Mode.HYBRID:
+            return lists["dense" if mode is Mode.DENSE else "lexical"]
+        # Word matches count as far as the corpus knows the query's words: for a question in
+        # English (or full of typos) the lexical list holds chance matches ("social" in
+        # "boligsocial"), so its weight shrinks with the share of words it could match.
+        weights = {"dense": 1.0, "lexical": 1.0, **(self.weights or {})}
+        weights["lexical"] *= self.snapshot.lexical.known_share(query)
+        return [(int(f.id), f.score) for f in fuse(lists, strategy=self.fusion, weights=weights)]
 
     def _allowed_rows(self, filters: Filters) -> set[int] | None:
         docs = self.catalog.documents

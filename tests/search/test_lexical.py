@@ -182,3 +182,11 @@ def test_query_coverage_counts_whole_words_and_compound_parts(index: LexicalInde
         },
     )
     assert 0 < partial[8] < 1 and 0 < partial[3] < 1  # one of the two words each
+
+
+def test_known_share_is_the_share_of_query_words_the_corpus_has(index: LexicalIndex) -> None:
+    assert index.known_share("strategi for biodiversitet") == 1.0
+    assert index.known_share("biodiversitetsstrategi") == 1.0
+    assert index.known_share("biodiversity strategi") == 0.5
+    assert index.known_share("rain water management") == 0.0
+    assert index.known_share("og i på det") == 0.0  # stopwords only: nothing to match

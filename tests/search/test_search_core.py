@@ -68,6 +68,25 @@ def test_paraphrase_with_no_word_in_common_ranks_first(small) -> None:
     assert "<mark>" not in hit.snippet and hit.best_sentence
 
 
+def test_word_matches_weigh_as_much_as_the_share_of_known_query_words(small) -> None:
+    root, _, embedder, _ = small
+    searcher = searcher_for(root, embedder)
+    query = "budget help for residents in debt"  # English; only "budget" is a corpus word
+    share = searcher.snapshot.lexical.known_share(query)
+    assert share == pytest.approx(1 / 4)  # budget, help, residents, debt
+    lexical = searcher.search(query, k=5, mode=Mode.LEXICAL).results
+    assert [h.document.id for h in lexical] == ["raadgivning"]
+    dense = searcher.search(query, k=5, mode=Mode.DENSE).results
+    low, high = min(h.score for h in dense), max(h.score for h in dense)
+    hybrid = searcher.search(query, k=5).results
+    assert len(hybrid) == len(dense) == len(DOCS)
+    for hit in hybrid:
+        d = next(h.score for h in dense if h.passage_id == hit.passage_id)
+        word_match = 1.0 if hit.document.id == "raadgivning" else 0.0
+        expected = ((d - low) / (high - low) + share * word_match) / (1 + share)
+        assert hit.score == pytest.approx(expected, abs=1e-5)
+
+
 def test_folded_spelling_finds_the_danish_letters(small) -> None:
     root, _, embedder, _ = small
     searcher = searcher_for(root, embedder)
