@@ -141,7 +141,7 @@ def render(results: list[CorpusFigures], embedder: Embedder) -> str:
         f"Machine: {machine()}. Embedder: `{embedder.model_id}`. "
         f"Peak memory (max RSS) of the run: {peak_memory_mb():.0f} MB.",
         "",
-        "| corpus | docs | passages | sentence vectors | cold ingest passages/s |"
+        "| corpus | docs | passages | heading + sentence vectors | cold ingest passages/s |"
         " warm-cache passages/s | warm/cold | cold build s | warm build s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]

@@ -147,8 +147,8 @@ def lift_by_sentences(
     passage_score: Callable[[int], float],
 ) -> list[DenseHit]:
     """Passages scored ``p + SENTENCE_LIFT * max(0, s - p)`` from their own score ``p`` and
-    their best heading's or sentence's ``s``, best first. ``passage_score`` gives ``p`` for a passage
-    found only through a sentence."""
+    their best heading's or sentence's ``s``, best first. ``passage_score`` gives ``p`` for
+    a passage found only through a heading or sentence."""
     scores = {hit.row: hit.score for hit in passage_hits}
     for row, sentence in sentence_best.items():
         own = scores[row] if row in scores else passage_score(row)

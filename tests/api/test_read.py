@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
+
+from vidensbank.cli import main
 
 QUESTION = "hvordan kan økonomisk rådgivning forebygge udsættelser?"
 EXPECTED_CASE = "vaerdiskabende-gentagelser-2023--oekonomisk-raadgivning"
@@ -133,3 +137,23 @@ def test_cache_headers_and_etag(client: TestClient) -> None:
 def test_cors_is_off_by_default(client: TestClient) -> None:
     response = client.get("/healthz", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_cli_search_json_is_what_the_api_returns(
+    client: TestClient, seed_settings, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("VIDENSBANK_DATA_DIR", str(seed_settings.data_dir))
+    for args, params in [
+        (["--k", "5"], {"k": 5}),
+        (
+            ["--mode", "lexical", "--theme", "Biodiversitet"],
+            {"mode": "lexical", "theme": "Biodiversitet"},
+        ),
+        (["--k", "3", "--offset", "2", "--mode", "dense"], {"k": 3, "offset": 2, "mode": "dense"}),
+    ]:
+        assert main(["search", QUESTION, *args, "--json"]) == 0
+        cli = json.loads(capsys.readouterr().out)
+        api = search(client, q=QUESTION, **params)
+        assert cli["results"], args
+        cli.pop("took_ms"), api.pop("took_ms")
+        assert cli == api, args
