@@ -48,10 +48,14 @@ class EvalQuery:
     spans: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
 
-    def judge(self, hits: list[Hit], source_of: Callable[[str], str]) -> list[int]:
-        """For each hit, the index of the newly covered relevant item, or -1."""
+    def judge(
+        self, hits: list[Hit], source_of: Callable[[str], str]
+    ) -> list[tuple[int, ...] | None]:
+        """For each hit, the relevant items it covers that no earlier hit covered (empty if
+        it only repeats covered ones), or None when it is not relevant. One passage can
+        cover several gold spans."""
         covered: set[int] = set()
-        marks = []
+        marks: list[tuple[int, ...] | None] = []
         for hit in hits:
             if self.spans:
                 text = normalise(hit.text)
@@ -59,9 +63,8 @@ class EvalQuery:
             else:
                 source = source_of(hit.document.id).replace("\\", "/")
                 found = [i for i, p in enumerate(self.pages) if source.endswith(p)]
-            new = [i for i in found if i not in covered]
+            marks.append(tuple(i for i in found if i not in covered) if found else None)
             covered.update(found)
-            marks.append(new[0] if new else (-2 if found else -1))
         return marks
 
     @property
@@ -99,14 +102,18 @@ def dedupe_pages(hits: list[Hit], source_of: Callable[[str], str]) -> list[Hit]:
     return unique
 
 
-def score_query(marks: list[int], relevant: int) -> dict[str, float]:
-    """Recall@1/5/10, MRR@10, nDCG@10 from per-rank judgements (>=0 new item, -2 seen, -1 no)."""
+def score_query(marks: list[tuple[int, ...] | None], relevant: int) -> dict[str, float]:
+    """Recall@1/5/10, MRR@10, nDCG@10 from per-rank judgements (see :meth:`EvalQuery.judge`).
+
+    Recall@k is the share of relevant items covered by the first k hits; MRR@10 takes the
+    first relevant hit; nDCG@10 gives a hit gain 1 when it covers a new item."""
     metrics = {}
     for k in CUTOFFS:
-        metrics[f"R@{k}"] = len({m for m in marks[:k] if m >= 0}) / relevant
-    first = next((i for i, m in enumerate(marks[:10]) if m != -1), None)
+        covered = {item for mark in marks[:k] if mark for item in mark}
+        metrics[f"R@{k}"] = len(covered) / relevant
+    first = next((i for i, mark in enumerate(marks[:10]) if mark is not None), None)
     metrics["MRR@10"] = 0.0 if first is None else 1 / (first + 1)
-    dcg = sum(1 / math.log2(i + 2) for i, m in enumerate(marks[:10]) if m >= 0)
+    dcg = sum(1 / math.log2(i + 2) for i, mark in enumerate(marks[:10]) if mark)
     ideal = sum(1 / math.log2(i + 2) for i in range(min(relevant, 10)))
     metrics["nDCG@10"] = dcg / ideal if ideal else 0.0
     return metrics

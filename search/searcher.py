@@ -18,6 +18,7 @@ from .lexical import LexicalIndex
 from .sentence_index import (
     SENTENCE_CANDIDATES,
     SentenceIndex,
+    heading_of,
     lift_by_sentences,
     sentences_of,
 )
@@ -301,5 +302,5 @@ class Searcher:
         best = self.snapshot.sentences.best_sentence(row, query_vector)
         if best is not None:
             return best
-        sentences = sentences_of(text)
+        sentences = sentences_of(text, heading_of(self.catalog.passages[row].section_path))
         return sentences[0] if sentences else None

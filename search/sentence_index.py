@@ -36,10 +36,16 @@ SENTENCE_CANDIDATES = 3  # sentence hits fetched per passage hit wanted
 SENTENCE_LIFT = 0.5  # how far a better sentence lifts its passage's score (0 = not, 1 = max-sim)
 
 
-def sentences_of(text: str) -> list[str]:
-    """The sentences of a passage's display text that are long enough to stand alone."""
-    flat = text.replace("\n\n", " ")
-    return [s.text for s in split_sentences(flat) if len(s.text) >= MIN_SENTENCE_CHARS]
+def sentences_of(text: str, heading: str = "") -> list[str]:
+    """The sentences of a passage's display text that are long enough to stand alone; a
+    paragraph break ends a sentence (a heading line has no full stop of its own). A line
+    repeating the passage's own ``heading`` is left out: the heading has its own vector."""
+    return [
+        s.text
+        for paragraph in text.split("\n\n")
+        for s in split_sentences(paragraph)
+        if len(s.text) >= MIN_SENTENCE_CHARS and s.text != heading
+    ]
 
 
 def heading_of(section_path: str) -> str:
@@ -76,7 +82,7 @@ class SentenceIndex:
         texts: list[str] = []
         is_heading: list[bool] = []
         for row, (text, heading) in enumerate(zip(passages, headings, strict=True)):
-            sentences = sentences_of(text)
+            sentences = sentences_of(text, heading)
             own_heading = [heading] if heading else []
             own_sentences = sentences if len(sentences) > 1 else []
             owners.extend([row] * (len(own_heading) + len(own_sentences)))

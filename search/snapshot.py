@@ -27,7 +27,7 @@ from .embedding import embed_with_cache
 from .lexical import LexicalIndex
 from .sentence_index import SentenceIndex, heading_of
 
-FORMAT_VERSION = 3  # 2: sentence vectors; 3: heading vectors
+FORMAT_VERSION = 4  # 2: sentence vectors; 3: heading vectors; 4: paragraph breaks end sentences
 POINTER = "current"
 
 CATALOG_SQL = """

@@ -99,10 +99,27 @@ def test_a_heading_closer_than_the_text_lifts_its_passage(built, bundled) -> Non
     )
     # A one-sentence passage has no sentence vectors: its heading is never shown as one.
     assert searcher.snapshot.sentences.best_sentence(row, vector) is None
-    assert hit.best_sentence == sentences_of(hit.text)[0]
-    assert hit.best_sentence.endswith(
-        "Tagvandet ledes ud i et regnbed, så kloakken ikke overbelastes."
+    assert hit.best_sentence == "Tagvandet ledes ud i et regnbed, så kloakken ikke overbelastes."
+
+
+def test_a_paragraph_break_ends_a_sentence() -> None:
+    text = (
+        "Grønne ambassadører i afdelingen\n\nBeboerne passer bedene. De får hjælp af driften."
+        "\n\nLæs mere\n\nen liste uden punktum\n\nog et nyt afsnit her"
     )
+    assert sentences_of(text) == [
+        "Grønne ambassadører i afdelingen",
+        "Beboerne passer bedene.",
+        "De får hjælp af driften.",
+        "en liste uden punktum",
+        "og et nyt afsnit her",
+    ]  # "Læs mere" is too short to stand alone
+    assert sentences_of(text, heading="Grønne ambassadører i afdelingen") == [
+        "Beboerne passer bedene.",
+        "De får hjælp af driften.",
+        "en liste uden punktum",
+        "og et nyt afsnit her",
+    ]
 
 
 def test_a_rebuild_reuses_every_cached_sentence_vector(built, bundled, tmp_path: Path) -> None:
