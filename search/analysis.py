@@ -292,6 +292,10 @@ class QueryWord(NamedTuple):
     own: tuple[str, ...]
     parts: tuple[str, ...]
 
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return self.own + self.parts
+
 
 @dataclass(frozen=True)
 class AnalyzerSettings:
@@ -364,6 +368,11 @@ def stem_terms(word: str) -> tuple[str, ...]:
     native = fold(stem(word))
     canonical = fold(stem(unfold(fold(word))))
     return (native,) if native == canonical else (native, canonical)
+
+
+def _own_terms(word: str) -> tuple[str, ...]:
+    """The terms that match a token itself: a token with digits verbatim, else its stems."""
+    return (word,) if any(ch.isdigit() for ch in word) else stem_terms(word)
 
 
 def build_vocabulary(
@@ -456,7 +465,7 @@ class DanishAnalyzer:
             word = token.text
             terms = self.word_terms(word)
             if terms and word not in words:
-                own = (word,) if any(ch.isdigit() for ch in word) else stem_terms(word)
+                own = _own_terms(word)
                 words[word] = QueryWord(own, tuple(t for t in terms if t not in own))
         return list(words.values())
 
@@ -497,12 +506,10 @@ class DanishAnalyzer:
     # -- internals ------------------------------------------------------------------------
 
     def _compute_word_terms(self, word: str) -> tuple[str, ...]:
-        if any(ch.isdigit() for ch in word):
-            return (word,)
         if is_stopword(word):
             return ()
-        terms = list(stem_terms(word))
-        for part in self.compound_parts(word):
+        terms = list(_own_terms(word))
+        for part in self.compound_parts(word):  # none for tokens with digits
             terms.extend(stem_terms(part))
         return tuple(dict.fromkeys(terms))
 

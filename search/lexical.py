@@ -63,7 +63,7 @@ def query_coverage(words: list[QueryWord], per_term: dict[str, np.ndarray]) -> n
     covered = np.zeros(size, dtype=np.float32)
     total = 0.0
     for word in words:
-        known = [t for t in (*word.own, *word.parts) if t in per_term]
+        known = [t for t in word.terms if t in per_term]
         if not known:
             continue
         weight = max(_idf(per_term[t]) for t in known)
@@ -142,7 +142,7 @@ class LexicalIndex:
         if bm25 is None or not words:
             return 0.0
         vocab = bm25.vocab_dict
-        return sum(any(t in vocab for t in (*w.own, *w.parts)) for w in words) / len(words)
+        return sum(any(t in vocab for t in w.terms) for w in words) / len(words)
 
     def search(self, query: str, k: int = 10) -> list[LexicalHit]:
         """The ``k`` best rows for ``query``, best first; only positive scores."""
@@ -151,7 +151,7 @@ class LexicalIndex:
             return []
         words = self.analyzer.query_words(query)
         vocab = bm25.vocab_dict
-        terms = list(dict.fromkeys(t for w in words for t in (*w.own, *w.parts) if t in vocab))
+        terms = list(dict.fromkeys(t for w in words for t in w.terms if t in vocab))
         if not terms:
             return []
         per_term = {

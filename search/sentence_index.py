@@ -27,6 +27,7 @@ import numpy as np
 from ..ingest.persist import embed_sha256
 from ..ingest.sentences import split_sentences
 from ..ingest.store import Store
+from ..ingest.structure import PATH_SEPARATOR
 from .dense import DenseHit, DenseIndex
 from .embed.base import Embedder
 from .embedding import embed_with_cache
@@ -50,7 +51,7 @@ def sentences_of(text: str, heading: str = "") -> list[str]:
 
 def heading_of(section_path: str) -> str:
     """The passage's own section heading: the last step of its section path."""
-    return section_path.rsplit(" › ", 1)[-1].strip()
+    return section_path.rsplit(PATH_SEPARATOR, 1)[-1].strip()
 
 
 @dataclass

@@ -6,6 +6,7 @@ import argparse
 import html
 import re
 
+from ..search.sentence_index import heading_of
 from ..search.types import Filters, Mode, SearchResponse
 from ..services import load_searcher
 from ..settings import Settings
@@ -36,7 +37,7 @@ def render(response: SearchResponse) -> str:
         f"{response.total} results for {response.query!r} ({response.mode}, {response.took_ms:.0f} ms)"
     ]
     for hit in response.results:
-        title = hit.case.title if hit.case else hit.section_path.split(" › ")[-1]
+        title = hit.case.title if hit.case else heading_of(hit.section_path)
         page = f", p. {hit.page}" if hit.page else ""
         lines.append(f"\n{hit.rank}. {title}  [{hit.score:.3f}]")
         lines.append(f"   {hit.document.title}{page} — {hit.section_path}")
