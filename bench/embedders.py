@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from vidensbank.search.bench import cpu_description, write_doc_section
+
+from vidensbank.bench import cpu_description, write_doc_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus" / "vaerdiskabende-gentagelser-2023.md"

@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 import httpx
-from vidensbank.search.bench import cpu_description, percentile, write_doc_section
+
+from vidensbank.bench import cpu_description, percentile, write_doc_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"

@@ -3,12 +3,11 @@ crossing a section boundary; each knows its section path, theme, case and offset
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from dataclasses import dataclass
 
-from .sentences import split_sentences
+from ..text import passage_id, split_sentences
 from .structure import StructuredDocument
 
 MIN_WORDS = 40
@@ -108,11 +107,6 @@ def _runs(block_ids: list[int]) -> list[list[int]]:
         else:
             runs.append([b])
     return runs
-
-
-def passage_id(document_id: str, section_path: str, text: str, occurrence: int) -> str:
-    key = f"{document_id}\x00{section_path}\x00{text}\x00{occurrence}"
-    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def make_passages(

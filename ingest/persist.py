@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 
+from ..store import DocumentRecord, Store, _delete, to_json
+from ..text import embed_sha256
 from .process import ProcessedDocument
-from .store import DocumentRecord, Store, _delete, to_json
-
-
-def embed_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_document(store: Store, record: DocumentRecord, processed: ProcessedDocument) -> None:

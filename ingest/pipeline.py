@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..store import DocumentRecord, Store
 from .errors import IngestError
 from .gazetteer import Gazetteer
 from .linked.provenance import is_sidecar, read_sidecar
@@ -21,7 +22,6 @@ from .persist import sync_superseded, write_document
 from .process import PIPELINE_VERSION, ProcessedDocument, process_document
 from .slug import slugify
 from .sources import SourceEntry, load_manifest
-from .store import DocumentRecord, Store
 
 IGNORED_NAMES = {"sources.toml", "gazetteer.toml", "README.md", "README.txt"}
 

@@ -15,9 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from ..text import PATH_SEPARATOR
 from .model import Block, BlockKind, LoadedDocument
-
-PATH_SEPARATOR = " › "
 
 
 @dataclass

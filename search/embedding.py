@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from tqdm import tqdm
 
-from ..ingest.store import Store
+from ..store import Store
 from .embed.base import Embedder
 
 

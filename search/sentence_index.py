@@ -24,10 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ingest.persist import embed_sha256
-from ..ingest.sentences import split_sentences
-from ..ingest.store import Store
-from ..ingest.structure import PATH_SEPARATOR
+from ..store import Store
+from ..text import PATH_SEPARATOR, embed_sha256, split_sentences
 from .dense import DenseHit, DenseIndex
 from .embed.base import Embedder
 from .embedding import embed_with_cache

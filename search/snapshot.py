@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..ingest.store import Store
+from ..store import Store
 from .dense import DenseIndex
 from .embed.base import Embedder
 from .embedding import embed_with_cache

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .ingest.pipeline import Failure, Ingestor, IngestReport
-from .ingest.store import Store
 from .lock import writer_lock
 from .search.embed.base import Embedder
 from .search.embed.factory import create_embedder
@@ -24,6 +23,7 @@ from .search.snapshot import (
     store_corpus_hash,
 )
 from .settings import Settings
+from .store import Store
 
 
 def ingest_embedder(settings: Settings) -> Embedder:

@@ -20,7 +20,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 
-from ..store import Store
+from ...store import Store
 from .provenance import (
     EXTENSIONS,
     Provenance,

@@ -5,9 +5,9 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from vidensbank.ingest.pipeline import Ingestor
-from vidensbank.ingest.store import Store
 
 from tests.conftest import SEED
+from vidensbank.store import Store
 
 GOOD_TEXT = (
     "Beboerrådgivning i praksis\n\n"

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 from vidensbank.ingest.pipeline import Ingestor
-from vidensbank.ingest.store import Store
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.snapshot import current_path
 
 from tests.lifecycle.conftest import CliProcess, filler, make_corpus, settings_for
 from vidensbank.lock import writer_lock
 from vidensbank.services import ingest_and_build, query_embedder
+from vidensbank.store import Store
 
 ENERGI = (
     "# Varmepumper i Viborg\n\nBoligselskabet Viborg har installeret varmepumper i tre"

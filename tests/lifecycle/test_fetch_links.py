@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from vidensbank.ingest.linked.provenance import LINKED_FOR_CASE_SQL
-from vidensbank.ingest.store import Store
 from vidensbank.search.snapshot import current_path
 
 from tests.lifecycle.conftest import (
@@ -23,6 +22,7 @@ from tests.lifecycle.conftest import (
 from tests.lifecycle.test_fetcher import pdf_bytes
 from vidensbank.cli import main
 from vidensbank.services import load_searcher
+from vidensbank.store import Store
 
 SOLCELLER = "kilde--case-solceller-i-tinglev"
 REGNVAND = "kilde--case-regnvand-i-soenderborg"

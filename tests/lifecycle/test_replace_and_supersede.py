@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from vidensbank.ingest.store import Store
 from vidensbank.search.types import Filters
 
 from tests.ingest.test_pipeline import make_pdf
 from tests.lifecycle.conftest import LIFECYCLE, make_corpus, set_env, settings_for
 from vidensbank.cli import main
 from vidensbank.services import ingest_and_build, load_searcher
+from vidensbank.store import Store
 
 OLD = """# Affald i afdelingen
 

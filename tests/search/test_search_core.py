@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from vidensbank.ingest.pipeline import Ingestor
-from vidensbank.ingest.store import Store
 from vidensbank.search.embed.factory import create_embedder
 from vidensbank.search.eval import evaluate, read_queries
 from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
@@ -16,6 +15,8 @@ from vidensbank.search.snapshot import (
     current_path,
 )
 from vidensbank.search.types import Filters, Mode
+
+from vidensbank.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from vidensbank.ingest.pipeline import Ingestor
-from vidensbank.ingest.store import Store
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.sentence_index import SENTENCE_LIFT, SentenceIndex, sentences_of
 from vidensbank.search.snapshot import SnapshotError, build_snapshot, current_path
@@ -17,6 +16,7 @@ from vidensbank.search.types import Mode
 
 from vidensbank.services import ingest_and_build
 from vidensbank.settings import load_settings
+from vidensbank.store import Store
 
 FACT = "Vaskeriet har fået nye maskiner, der bruger halvt så meget vand og strøm som de gamle."
 MEETING = (

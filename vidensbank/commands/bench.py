@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..search.bench import bench_corpus, queries_from, render, write_doc_section
+from ..bench import bench_corpus, queries_from, render, write_doc_section
 from ..services import ingest_embedder
 from ..settings import Settings
 

@@ -13,14 +13,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..ingest.loaders import SUPPORTED_SUFFIXES
-from ..ingest.pipeline import Ingestor
-from ..ingest.store import Store
-from .embed.base import Embedder
-from .eval import read_queries
-from .searcher import Searcher, Snapshot
-from .snapshot import build_snapshot
-from .types import Mode
+from .ingest.loaders import SUPPORTED_SUFFIXES
+from .ingest.pipeline import Ingestor
+from .search.embed.base import Embedder
+from .search.eval import read_queries
+from .search.searcher import Searcher, Snapshot
+from .search.snapshot import build_snapshot
+from .search.types import Mode
+from .store import Store
 
 
 @dataclass

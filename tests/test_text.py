@@ -1,4 +1,4 @@
-from vidensbank.ingest.sentences import split_sentences
+from vidensbank.text import split_sentences
 
 
 def texts(text: str) -> list[str]:

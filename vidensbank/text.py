@@ -1,9 +1,26 @@
-"""Danish sentence splitting that knows the abbreviations and number formats of the sector."""
+"""Text rules shared by ingest, the index build and search: Danish sentence splitting (which
+knows the sector's abbreviations and number formats), the section-path separator, passage
+ids and the hash that keys the embedding cache. Neutral: imports nothing of the project."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+
+PATH_SEPARATOR = " › "  # between the steps of a section path: "Biodiversitet › Cases fra møderne"
+
+
+def passage_id(document_id: str, section_path: str, text: str, occurrence: int) -> str:
+    """Stable: re-ingesting the same text in the same section gives the same id."""
+    key = f"{document_id}\x00{section_path}\x00{text}\x00{occurrence}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def embed_sha256(text: str) -> str:
+    """Key of the embedding cache (with the model id)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
 
 # Lower-cased abbreviations that end with a period but do not end a sentence.
 ABBREVIATIONS = frozenset(
