@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup ingest serve test test-deps lint format bench clean
+.PHONY: run setup ingest serve test test-fast test-deps lint typecheck format bench clean
 
 run: setup ingest serve
 
@@ -29,7 +29,16 @@ test-deps: setup
 test: test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	bash scripts/typecheck.sh $(VENV)
 	$(BIN)/pytest
+
+# The inner loop: everything but the tests marked slow (the full model over larger corpora).
+test-fast: test-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not slow" -x -q
+
+typecheck:
+	bash scripts/typecheck.sh $(VENV)
 
 lint:
 	$(BIN)/ruff check .
