@@ -3,10 +3,8 @@ uvicorn (``vidensbank.api.app:create_app`` as a factory, once per worker)."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -14,9 +12,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from ..settings import Settings, load_settings
+from ..web import routes as web
+from ..web.render import STATIC_DIR
 from .errors import install_error_handlers
 from .holder import SnapshotHolder
-from .middleware import ApiMiddleware
+from .middleware import EdgeMiddleware
 from .routes import admin, browse, health, search
 
 DESCRIPTION = """
@@ -41,16 +41,6 @@ TAGS = [
 ]
 
 
-def _web_module() -> Any | None:
-    """The HTML pages (issue 5), when present."""
-    try:
-        return importlib.import_module("vidensbank.web.routes")
-    except ModuleNotFoundError as err:
-        if err.name not in ("vidensbank.web", "vidensbank.web.routes"):
-            raise
-        return None
-
-
 def create_app(settings: Settings | None = None, holder: SnapshotHolder | None = None) -> FastAPI:
     """Build the app. Without arguments the settings come from ``VIDENSBANK_*`` variables.
     ``holder`` lets tests share one loaded snapshot (and model) between apps."""
@@ -72,21 +62,15 @@ def create_app(settings: Settings | None = None, holder: SnapshotHolder | None =
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        redirect_slashes=False,  # EdgeMiddleware redirects without echoing the Host header
     )
     app.state.settings = settings
     app.state.holder = holder
 
-    for module in (search, browse, admin, health):
+    for module in (search, browse, admin, health, web):
         app.include_router(module.router)
-
-    web = _web_module()
-    if web is not None:
-        app.include_router(web.router)
-        app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
-        install_html = getattr(web, "install_html_errors", None)
-        if install_html is not None:
-            install_html(app)
-    install_error_handlers(app)  # JSON for API paths; other paths go to the web's handlers
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)  # JSON for API paths, Danish HTML pages for the rest
 
     if settings.cors_origins:
         app.add_middleware(
@@ -97,5 +81,5 @@ def create_app(settings: Settings | None = None, holder: SnapshotHolder | None =
             expose_headers=["X-Snapshot-Version", "ETag"],
             max_age=600,
         )
-    app.add_middleware(ApiMiddleware)
+    app.add_middleware(EdgeMiddleware)
     return app

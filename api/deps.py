@@ -12,8 +12,7 @@ from fastapi import Depends, Request
 
 from ..search.searcher import Searcher
 from ..settings import Settings
-from .errors import ApiError
-from .holder import NotReady, SnapshotHolder
+from .holder import SnapshotHolder
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,12 +26,10 @@ def get_holder(request: Request) -> SnapshotHolder:
 def get_searcher(
     request: Request, holder: Annotated[SnapshotHolder, Depends(get_holder)]
 ) -> Searcher:
-    """The searcher of the snapshot that is current when the request starts (503 if none).
-    Its version is kept on ``request.state.snapshot_version`` for the response headers."""
-    try:
-        searcher = holder.get()
-    except NotReady as err:
-        raise ApiError(503, str(err), code="not_ready", headers={"Retry-After": "5"}) from None
+    """The searcher of the snapshot that is current when the request starts (``NotReady``,
+    answered 503, if none). Its version is kept on ``request.state.snapshot_version`` for
+    the response headers."""
+    searcher = holder.get()
     request.state.snapshot_version = searcher.snapshot.version
     return searcher
 

@@ -1,14 +1,22 @@
-"""One JSON error shape for every API error, mapped once at the edge.
+"""The one error policy: every exception becomes a response here, and only here.
 
-``{"error": {"code": "not_found", "message": "…how to fix it…", "detail": …}}``
+Paths under ``/api``, ``/healthz``, ``/readyz``, ``/docs`` and ``/openapi.json`` get the
+API's JSON shape ``{"error": {"code", "message", "detail"}}``; every other path (the
+staff pages) gets a Danish HTML page. There is one handler per exception type:
 
-Domain code raises its own exceptions (``LockBusy``, ``NotReady``, …) or ``ApiError``;
-the handlers here turn them into responses. ``ApiError`` is an ``HTTPException``, so the
-web page's HTML error handlers can render the same errors for browser paths."""
+- ``HTTPException`` (and ``ApiError``): its status; ``RequestValidationError``: 422 / 400;
+- ``InvalidParameter`` and ``UnknownFilterValue`` (checked parameters): 422 / 400;
+- ``NotReady``: 503; ``LockBusy``: 409; ``UploadError``: its status;
+- anything else: 500.
+
+Domain code raises its own exceptions; the HTTP status is decided here. A 5xx body is
+generic and names the request id (also sent as ``X-Request-ID``); what went wrong goes to
+the log under that id. No path, PID or stack trace ever reaches a client."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,11 +27,16 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..lock import LockBusy
+from ..search.facets import UnknownFilterValue
+from ..web import render
 from .holder import NotReady
+from .validation import InvalidParameter
+from .writes import UploadError
 
 log = logging.getLogger(__name__)
 
-API_PREFIXES = ("/api", "/healthz", "/readyz", "/docs", "/openapi.json", "/redoc")
+JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/docs", "/openapi.json", "/redoc")
+REQUEST_ID_HEADER = "X-Request-ID"
 
 CODES = {
     400: "bad_request",
@@ -45,9 +58,22 @@ CODES = {
 MESSAGES = {
     404: "Nothing here: check the path against the API documentation at /docs.",
     405: "This method is not allowed on this path; see /docs for the allowed methods.",
-    500: "Internal error: the request could not be completed. Try again; if it keeps failing,"
-    " report it with the time of the request so the server log can be checked.",
 }
+
+# Generic 5xx messages: the request id lets an operator find the details in the log.
+SERVER_MESSAGES = {
+    500: "Internal error: the request could not be completed. Try again; if it keeps"
+    " failing, report it with the request id so the server log can be checked.",
+    502: "The address could not be fetched: check that it opens in a browser and serves"
+    " an HTML page or a PDF, then try again.",
+    503: "No search index is loaded yet: run `vidensbank ingest` (or wait while a new index"
+    " is loaded) and try again in a few seconds.",
+}
+BUSY_MESSAGE = (
+    "Another ingest or upload is running; wait for it to finish and try again"
+    " (Retry-After says when)."
+)
+UPLOAD_CODES = {413: "payload_too_large", 415: "unsupported_media_type", 422: "ingest_failed"}
 
 
 class ErrorInfo(BaseModel):
@@ -81,8 +107,17 @@ class ApiError(StarletteHTTPException):
         self.extra = detail
 
 
-def is_api_path(path: str) -> bool:
-    return path == "/api" or path.startswith(API_PREFIXES)
+def wants_json(path: str) -> bool:
+    """API paths answer errors in JSON; every other path is a page and answers HTML."""
+    return path == "/api" or path.startswith(JSON_PREFIXES)
+
+
+def request_id(request: Request) -> str:
+    """The id the edge middleware gave this request (a new one if it never ran)."""
+    state = request.scope.setdefault("state", {})
+    if "request_id" not in state:
+        state["request_id"] = uuid.uuid4().hex
+    return state["request_id"]
 
 
 def error_response(
@@ -98,17 +133,77 @@ def error_response(
     return response
 
 
-def _http_error(exc: StarletteHTTPException) -> JSONResponse:
-    if isinstance(exc, ApiError):
-        return error_response(exc.status_code, exc.code, exc.message, exc.extra, exc.headers)
-    status = exc.status_code
-    generic = MESSAGES.get(status)
-    detail = exc.detail if isinstance(exc.detail, str) else None
-    message = generic or detail or "Request failed."
-    return error_response(status, CODES.get(status, "error"), message, None, exc.headers)
+def _respond(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    detail: Any = None,
+    headers: dict[str, str] | None = None,
+    page_message: str | None = None,
+) -> Response:
+    """JSON for API paths, the Danish error page (status text, or ``page_message``) else."""
+    if wants_json(request.url.path):
+        response: Response = error_response(status, code, message, detail, headers)
+    else:
+        response = render.error_page(request, status, message=page_message)
+        response.headers.update(headers or {})
+        response.headers["Cache-Control"] = "no-store"
+    response.headers[REQUEST_ID_HEADER] = request_id(request)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
-def _validation_error(exc: RequestValidationError) -> JSONResponse:
+def _server_error(
+    request: Request, status: int, what: str, headers: dict[str, str] | None = None
+) -> Response:
+    """A generic 5xx: ``what`` (which may name paths or internals) goes to the log only."""
+    rid = request_id(request)
+    level = logging.WARNING if status == 503 else logging.ERROR  # 503: no index (yet)
+    log.log(
+        level, "%s %s -> %d [request %s]: %s", request.method, request.url.path, status, rid, what
+    )
+    message = SERVER_MESSAGES.get(status, SERVER_MESSAGES[500])
+    return _respond(
+        request,
+        status,
+        CODES.get(status, "internal_error"),
+        f"{message} (request id {rid})",
+        detail={"request_id": rid},
+        headers=headers,
+        page_message=render.server_error_text(status, rid),
+    )
+
+
+# ---------------------------------------------------------------------------- handlers
+
+
+def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status, headers = exc.status_code, dict(exc.headers or {})
+    page_message = None
+    if isinstance(exc, ApiError):  # the route's own message (Danish when a page raised it)
+        code, message, detail = exc.code, exc.message, exc.extra
+        page_message = exc.message
+    else:
+        text = exc.detail if isinstance(exc.detail, str) else None
+        code, message, detail = CODES.get(status, "error"), MESSAGES.get(status) or text, None
+    if status >= 500:
+        return _server_error(request, status, message or "HTTP error", headers)
+    return _respond(
+        request,
+        status,
+        code,
+        message or "Request failed.",
+        detail=detail,
+        headers=headers,
+        page_message=page_message,
+    )
+
+
+def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
     problems = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
@@ -120,52 +215,76 @@ def _validation_error(exc: RequestValidationError) -> JSONResponse:
             }
         )
     summary = "; ".join(f"{p['field'] or p['in']}: {p['message']}" for p in problems[:5])
-    return error_response(
-        422,
+    message = f"Invalid request ({summary}). See /docs for the allowed values."
+    status = 422 if wants_json(request.url.path) else 400
+    return _respond(request, status, "invalid_request", message, detail=problems)
+
+
+def on_invalid_parameter(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidParameter)
+    problem = {"field": exc.field, "in": "query", "message": exc.message}
+    message = f"Invalid request ({exc.field}: {exc.message}). See /docs for the allowed values."
+    status = 422 if wants_json(request.url.path) else 400
+    return _respond(
+        request,
+        status,
         "invalid_request",
-        f"Invalid request ({summary}). See /docs for the allowed values.",
-        problems,
+        message,
+        detail=[problem],
+        page_message=render.parameter_text(exc.field, exc.value),
     )
 
 
-def _map(exc: Exception) -> JSONResponse:
-    if isinstance(exc, StarletteHTTPException):
-        return _http_error(exc)
-    if isinstance(exc, RequestValidationError):
-        return _validation_error(exc)
-    if isinstance(exc, NotReady):
-        return error_response(503, "not_ready", str(exc), headers={"Retry-After": "5"})
-    if isinstance(exc, LockBusy):
-        return error_response(409, "busy", str(exc), headers={"Retry-After": "30"})
-    return internal_error()
+def on_unknown_filter(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, UnknownFilterValue)
+    status = 422 if wants_json(request.url.path) else 400
+    return _respond(
+        request,
+        status,
+        "invalid_filter",
+        str(exc),
+        detail={"field": exc.kind, "value": exc.value, "valid": exc.valid},
+        page_message=render.unknown_filter_text(exc.kind, exc.value),
+    )
 
 
-def internal_error() -> JSONResponse:
-    return error_response(500, "internal_error", MESSAGES[500])
+def on_not_ready(request: Request, exc: Exception) -> Response:
+    return _server_error(request, 503, str(exc), {"Retry-After": "5"})
+
+
+def on_lock_busy(request: Request, exc: Exception) -> Response:
+    log.info("write refused while busy [request %s]: %s", request_id(request), exc)
+    return _respond(request, 409, "busy", BUSY_MESSAGE, headers={"Retry-After": "30"})
+
+
+def on_upload_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, UploadError)
+    if exc.status >= 500:
+        return _server_error(request, exc.status, exc.message)
+    code = UPLOAD_CODES.get(exc.status) or CODES.get(exc.status, "error")
+    return _respond(request, exc.status, code, exc.message, detail=exc.detail)
+
+
+def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error [request %s]", request_id(request), exc_info=exc)
+    return _server_error(request, 500, f"{type(exc).__name__} (traceback above)")
 
 
 Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
+HANDLERS: dict[type[Exception], Handler] = {
+    StarletteHTTPException: on_http_error,
+    RequestValidationError: on_validation_error,
+    InvalidParameter: on_invalid_parameter,
+    UnknownFilterValue: on_unknown_filter,
+    NotReady: on_not_ready,
+    LockBusy: on_lock_busy,
+    UploadError: on_upload_error,
+    Exception: on_unexpected,
+}
+
 
 def install_error_handlers(app: FastAPI) -> None:
-    """JSON errors for API paths. Install after the web page's HTML handlers: for other
-    paths, these delegate to whatever handler was registered before (or answer JSON)."""
-    for kind in (StarletteHTTPException, RequestValidationError, NotReady, LockBusy, Exception):
-        previous: Handler | None = app.exception_handlers.get(kind)
-        app.add_exception_handler(kind, _handler(previous))
-
-
-def _handler(previous: Handler | None) -> Handler:
-    async def handle(request: Request, exc: Exception) -> Response:
-        if previous is not None and not is_api_path(request.url.path):
-            result = previous(request, exc)
-            if isinstance(result, Awaitable):
-                result = await result
-            return result
-        if not isinstance(
-            exc, StarletteHTTPException | RequestValidationError | NotReady | LockBusy
-        ):
-            log.error("unhandled error on %s", request.url.path, exc_info=exc)
-        return _map(exc)
-
-    return handle
+    """Register the one handler of each exception type."""
+    for kind, handler in HANDLERS.items():
+        app.add_exception_handler(kind, handler)

@@ -1,38 +1,68 @@
-"""Hot snapshot swap: one reference to the current searcher, replaced atomically.
+"""Hot snapshot swap: one reference to what is served, replaced atomically.
 
 A poller thread (one per worker process) reads the ``current`` pointer every
-``reload_interval_s``; when it names another snapshot, the new one is loaded completely
-and only then swapped in with a single assignment. A request takes the reference once at
-its start (the ``SearcherDep`` dependency), so it never sees a mix of two snapshots, and
-in-flight requests finish on the snapshot they started with (it is garbage-collected
-when the last of them is done; no file of it is needed after loading)."""
+``reload_interval_s``; when it names another snapshot, the new one is validated and loaded
+completely and only then swapped in with a single assignment. A request takes the reference
+once at its start (the ``SearcherDep`` dependency), so it never sees a mix of two snapshots,
+and in-flight requests finish on the snapshot they started with (it is garbage-collected
+when the last of them is done; no file of it is needed after loading).
+
+When the current snapshot fails validation (``Snapshot.load`` checks the manifest and every
+file's checksum), the newest valid snapshot is served instead: the one already loaded, or
+the newest other folder on disk that loads. The log says so at ERROR level and ``/readyz``
+reports ``degraded`` with the reason. A failed pointer target is not retried until the
+pointer changes (``vidensbank ingest`` rebuilds it and moves the pointer)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..search.embed.base import Embedder
 from ..search.searcher import Searcher, Snapshot
-from ..search.snapshot import SnapshotError, current_path
+from ..search.snapshot import InvalidSnapshot, SnapshotError, current_path, snapshot_dirs
 from ..services import query_embedder
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
+NO_INDEX = (
+    "No search index yet: run `vidensbank ingest` (or set VIDENSBANK_DATA_DIR to the folder"
+    " you ingested into)."
+)
+
 
 class NotReady(Exception):
-    """No snapshot is loaded (none built yet, or the current one could not be loaded)."""
+    """No snapshot is loaded (none built yet, or none that loads)."""
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Why the served snapshot is not the current one."""
+
+    failed: str  # version (folder name) of the current snapshot that failed
+    reason: str  # path-free, e.g. "dense.faiss has 12 bytes, the build wrote 4141 (…)"
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What a worker serves: swapped as one reference, so readers never see a searcher with
+    another snapshot's fallback state."""
+
+    searcher: Searcher
+    path: Path
+    fallback: Fallback | None = None
 
 
 class SnapshotHolder:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
-        self._searcher: Searcher | None = None
-        self._loaded_path: Path | None = None
+        self._serving: Serving | None = None
+        self._attempted: Path | None = None  # the pointer target last acted on
         self._load_lock = threading.Lock()
         self._last_error: str | None = None
         self._stop = threading.Event()
@@ -42,21 +72,23 @@ class SnapshotHolder:
     # ------------------------------------------------------------------ reading
 
     @property
+    def serving(self) -> Serving | None:
+        return self._serving
+
+    @property
     def searcher(self) -> Searcher | None:
-        return self._searcher
+        serving = self._serving
+        return serving.searcher if serving else None
 
     def get(self) -> Searcher:
         """The current searcher; tries one load when none is loaded yet."""
-        searcher = self._searcher
-        if searcher is None:
+        serving = self._serving
+        if serving is None:
             self.refresh()
-            searcher = self._searcher
-        if searcher is None:
-            raise NotReady(
-                self._last_error
-                or f"No search index in {self.settings.index_dir}: run `vidensbank ingest`."
-            )
-        return searcher
+            serving = self._serving
+        if serving is None:
+            raise NotReady(self._last_error or NO_INDEX)
+        return serving.searcher
 
     @property
     def last_error(self) -> str | None:
@@ -69,40 +101,85 @@ class SnapshotHolder:
             self._embedder = query_embedder(self.settings)
         return self._embedder
 
+    def _open(self, path: Path) -> Searcher:
+        return Searcher(
+            Snapshot.load(path),
+            self._embedder_for_queries(),
+            fusion=self.settings.fusion,
+            min_relevance=self.settings.min_relevance,
+        )
+
     def refresh(self) -> bool:
-        """Load and swap in the snapshot ``current`` points to, if it is not the loaded one.
-        Returns True when a new snapshot was swapped in. Safe to call from any thread."""
+        """Serve the snapshot ``current`` points to, or the newest valid one when it fails
+        validation. Returns True when another snapshot was swapped in. Safe to call from
+        any thread."""
         path = current_path(self.settings.index_dir)
-        if path is None or path == self._loaded_path:
-            if path is None and self._searcher is None:
-                self._last_error = (
-                    f"No search index in {self.settings.index_dir}: run `vidensbank ingest`"
-                    " (or set VIDENSBANK_DATA_DIR to the folder you ingested into)."
-                )
+        if path is None:
+            if self._serving is None:
+                self._last_error = NO_INDEX
+            return False
+        if path == self._attempted:
             return False
         with self._load_lock:
-            if path == self._loaded_path:  # another thread loaded it meanwhile
+            if path == self._attempted:  # another thread acted on it meanwhile
                 return False
+            serving: Serving | None
             try:
-                searcher = Searcher(
-                    Snapshot.load(path), self._embedder_for_queries(), fusion=self.settings.fusion
-                )
-            except (SnapshotError, OSError, ValueError, RuntimeError) as err:
-                # e.g. the snapshot was pruned between reading the pointer and loading it;
-                # keep serving the old one and try again on the next poll
-                self._last_error = f"Could not load snapshot {path.name}: {err}"
-                log.warning(self._last_error)
-                return False
-            previous = self._searcher
-            self._searcher = searcher  # the swap: one reference assignment
-            self._loaded_path = path
-            self._last_error = None
-            self.loaded_at = time.time()
-        log.info(
-            "serving snapshot %s%s",
-            searcher.snapshot.version,
-            f" (was {previous.snapshot.version})" if previous else "",
+                serving = Serving(self._open(path), path)
+            except SnapshotError as err:
+                if current_path(self.settings.index_dir) != path:
+                    return False  # replaced (and maybe pruned) while loading: next poll
+                serving = self._fall_back(path, err)
+            self._attempted = path
+            return self._swap(serving)
+
+    def _fall_back(self, failed: Path, err: SnapshotError) -> Serving | None:
+        """The newest valid snapshot other than ``failed``: the loaded one when nothing newer
+        loads (it stays valid in memory even if its folder was pruned)."""
+        reason = err.reason if isinstance(err, InvalidSnapshot) else str(err)
+        fallback = Fallback(failed.name, reason)
+        loaded = self._serving
+        for candidate in snapshot_dirs(self.settings.index_dir):
+            if candidate == failed:
+                continue
+            if loaded is not None and candidate == loaded.path:
+                break  # nothing newer loads: keep what is served
+            try:
+                return Serving(self._open(candidate), candidate, fallback)
+            except SnapshotError as other:
+                log.warning("fallback snapshot %s cannot be used either: %s", candidate.name, other)
+        if loaded is not None:
+            return Serving(loaded.searcher, loaded.path, fallback)
+        log.error(
+            "Snapshot %s cannot be served (%s) and no valid snapshot is left: run"
+            " `vidensbank ingest` to rebuild it.",
+            failed.name,
+            reason,
         )
+        self._last_error = f"{err}"
+        return None
+
+    def _swap(self, serving: Serving | None) -> bool:
+        if serving is None:
+            return False
+        previous = self._serving
+        self._serving = serving  # the swap: one reference assignment
+        self._last_error = None
+        fallback = serving.fallback
+        if fallback is not None:
+            log.error(
+                "Snapshot %s is invalid (%s); serving %s instead. Run `vidensbank ingest` to"
+                " rebuild it.",
+                fallback.failed,
+                fallback.reason,
+                serving.searcher.snapshot.version,
+            )
+        if previous is not None and previous.searcher is serving.searcher:
+            return False
+        self.loaded_at = time.time()
+        version = serving.searcher.snapshot.version
+        was = f" (was {previous.searcher.snapshot.version})" if previous else ""
+        log.info("serving snapshot %s%s", version, was)
         return True
 
     # ------------------------------------------------------------------ polling

@@ -1,25 +1,20 @@
-"""Response models of the API that are not search or browse types (those live in
-``vidensbank.search.types`` and ``vidensbank.search.browse`` and are returned as is)."""
+"""The API's wire models: what the JSON of every endpoint looks like.
+
+The read side (``vidensbank.search``) returns plain dataclasses; routes turn them into
+these models with ``wire(Model, value)``. Search hits (``SearchResponse``) are the
+searcher's own pydantic types and are returned as they are."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from ..search.browse import (
-    CaseDetail,
-    CaseSummary,
-    DocumentDetail,
-    DocumentSummary,
-    Facets,
-    PassageContext,
-    SimilarCase,
-)
-from ..search.types import SearchResponse
+from ..search.types import CaseRef, DocumentRef, SearchResponse
 from .errors import ErrorBody
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
     "CaseDetail",
@@ -31,7 +26,121 @@ __all__ = [
     "PassageContext",
     "SearchResponse",
     "SimilarCase",
+    "wire",
 ]
+
+PUBLIC_URL = (
+    "The document's source URL, or the Vidensbank URL that serves its stored file"
+    " (/documents/{id}/file); never a path on the server"
+)
+
+
+def wire(model: type[M], value: Any) -> M:
+    """``value`` (a read-side dataclass) as the wire model ``model``."""
+    return model.model_validate(value, from_attributes=True)
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SectionOut(_Wire):
+    idx: int
+    parent_idx: int | None = None
+    level: int
+    title: str
+    path: str = Field(description="Section path, parts joined by ' › '")
+    theme: str | None = None
+    page: int | None = None
+    case_id: str | None = None
+
+
+class CaseSummary(_Wire):
+    id: str
+    title: str
+    theme: str | None = None
+    document: DocumentRef
+    parent_id: str | None = None
+    section_path: str
+    organisations: list[str] = Field(default_factory=list)
+    places: list[str] = Field(default_factory=list)
+    page_start: int | None = None
+    page_end: int | None = None
+
+
+class LinkOut(_Wire):
+    url: str
+    text: str = ""
+
+
+class CaseDetail(CaseSummary):
+    text: str = Field(description="The case's full cleaned text")
+    parent: CaseRef | None = None
+    sub_cases: list[CaseRef] = Field(default_factory=list)
+    links: list[LinkOut] = Field(default_factory=list, description="Links found in the case")
+    passage_ids: list[str] = Field(default_factory=list)
+
+
+class DocumentSummary(_Wire):
+    id: str
+    title: str
+    year: int | None = None
+    url: str = Field(description=PUBLIC_URL)
+    format: str
+    publisher: str | None = None
+    superseded_by: str | None = None
+    passage_count: int = Field(description="Number of passages")
+    case_count: int = Field(description="Number of cases")
+
+
+class DocumentDetail(DocumentSummary):
+    sections: list[SectionOut] = Field(default_factory=list, description="In reading order")
+    cases: list[CaseSummary] = Field(default_factory=list, description="In document order")
+
+
+class PassageOut(_Wire):
+    id: str
+    document: DocumentRef
+    ordinal: int
+    section_idx: int
+    section_path: str
+    theme: str | None = None
+    case: CaseRef | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    text: str
+
+
+class PassageContext(_Wire):
+    passage: PassageOut
+    before: list[PassageOut] = Field(
+        default_factory=list, description="Preceding passages of the same document, in order"
+    )
+    after: list[PassageOut] = Field(
+        default_factory=list, description="Following passages of the same document, in order"
+    )
+
+
+class SimilarCase(_Wire):
+    id: str
+    title: str
+    theme: str | None = None
+    document: DocumentRef
+    score: float = Field(description="Cosine similarity of the cases' mean passage vectors")
+
+
+class FacetValue(_Wire):
+    value: str | int = Field(description="The value to pass as filter (a year is an integer)")
+    label: str = Field(description="Text to show (a document's title for document facets)")
+    count: int = Field(description="Passages with this value")
+    cases: int = Field(0, description="Cases with this value")
+
+
+class Facets(_Wire):
+    theme: list[FacetValue]
+    organisation: list[FacetValue]
+    document: list[FacetValue]
+    year: list[FacetValue]
 
 
 class Page(BaseModel, Generic[T]):

@@ -10,12 +10,16 @@ if ! command -v chromium >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver hunspell-da >/dev/null
 fi
 
 "$venv/bin/pip" install --quiet "torch==2.13.0"
 "$venv/bin/pip" install --quiet -e ".[test,st]"
 "$venv/bin/python" - <<'PY'
 import torch
-assert torch.__version__.startswith("2.13.0"), f"torch {torch.__version__} is not the pinned CPU build"
+version = torch.__version__
+assert version.startswith("2.13.0") and "+cpu" in version, (
+    f"torch {version} is not the pinned CPU build 2.13.0+cpu: a CUDA build was installed;"
+    " uninstall torch and re-run this script (the CPU wheel index must come first)"
+)
 PY

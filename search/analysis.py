@@ -236,6 +236,31 @@ ENGLISH_STOPWORDS: frozenset[str] = frozenset(
     ]
 )
 STOPWORDS: frozenset[str] = SNOWBALL_DANISH_STOPWORDS | QUESTION_WORDS | ENGLISH_STOPWORDS
+# Auxiliary and modal verbs and possessives that Snowball's list lacks. They carry no topic in
+# a question ("hvordan kan vi forebygge udsættelser?"), so a query neither searches nor marks
+# them; passages still index them, so an older index stays valid.
+QUERY_STOPWORDS: frozenset[str] = frozenset(
+    [
+        "kan",
+        "må",
+        "måtte",
+        "bør",
+        "burde",
+        "får",
+        "fik",
+        "få",
+        "fået",
+        "gør",
+        "gøre",
+        "gjorde",
+        "vores",
+        "jeres",
+        "nogen",
+        "andre",
+        "hver",
+        "dvs",
+    ]
+)
 _STOPWORDS_FOLDED: frozenset[str] = frozenset(w.translate(_FOLD) for w in STOPWORDS)
 
 # A token: a number with inner . or , groups ("130.000", "2,4"), or a run of letters and
@@ -346,6 +371,11 @@ def tokenize(text: str) -> list[Token]:
 
 def is_stopword(word: str) -> bool:
     return word in STOPWORDS or word in _STOPWORDS_FOLDED
+
+
+def is_query_stopword(word: str) -> bool:
+    """A word a query ignores: a stopword, or a function word of :data:`QUERY_STOPWORDS`."""
+    return is_stopword(word) or word in QUERY_STOPWORDS or unfold(word) in QUERY_STOPWORDS
 
 
 class _ThreadStemmer(threading.local):
@@ -463,7 +493,7 @@ class DanishAnalyzer:
         words: dict[str, QueryWord] = {}
         for token in tokenize(query):
             word = token.text
-            terms = self.word_terms(word)
+            terms = () if is_query_stopword(word) else self.word_terms(word)
             if terms and word not in words:
                 own = _own_terms(word)
                 words[word] = QueryWord(own, tuple(t for t in terms if t not in own))
@@ -490,8 +520,9 @@ class DanishAnalyzer:
         return parts
 
     def matching_spans(self, text: str, query: str) -> list[Span]:
-        """Spans of the words in ``text`` whose terms meet the query's terms (for <mark>)."""
-        wanted = set(self.analyze_query(query))
+        """Spans of the words in ``text`` whose terms meet the query's terms (for <mark>);
+        the query's stopwords and function words are never marked."""
+        wanted = {t for word in self.query_words(query) for t in word.terms}
         if not wanted:
             return []
         return [

@@ -10,6 +10,10 @@ Strategies (see :data:`STRATEGIES`):
   ``k`` (default 60) damps the head of each list. Scores are ignored, only ranks count.
 * ``convex``: min-max normalise each list's scores to [0, 1] (a list whose scores are all
   equal normalises to 1), then ``sum_r w_r * norm_r / sum_r w_r``; a missing item counts 0.
+* ``learned`` (the searcher's default): every item's score is its calibrated relevance,
+  given as ``relevance={id: probability}`` (see :mod:`.relevance`); list scores and weights
+  are ignored, lists only supply the items and break ties. Unlike min-max normalisation it
+  keeps absolute evidence, so the best item of a query with no answer scores low.
 
 Weights default to 1.0 per retriever; weights for retrievers absent from ``lists`` are
 ignored (a mode may run only some retrievers). Ties in the fused score are broken by the
@@ -127,7 +131,19 @@ def convex(
     return _ranked(entries, scores)
 
 
-STRATEGIES: dict[str, Strategy] = {"rrf": rrf, "convex": convex}
+def learned(
+    lists: Mapping[str, Candidates],
+    weights: Mapping[str, float] | None = None,
+    *,
+    relevance: Mapping[Hashable, float],
+) -> list[FusedResult]:
+    """Rank by a relevance computed outside (an item missing from ``relevance`` scores 0)."""
+    entries = _collect(lists)
+    scores = {item: float(relevance.get(item, 0.0)) for item in entries}
+    return _ranked(entries, scores)
+
+
+STRATEGIES: dict[str, Strategy] = {"rrf": rrf, "convex": convex, "learned": learned}
 
 
 def fuse(

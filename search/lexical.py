@@ -21,11 +21,13 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import bm25s
 import numpy as np
+
 from vidensbank.search.analysis import (
     AnalyzerSettings,
     DanishAnalyzer,
@@ -34,6 +36,7 @@ from vidensbank.search.analysis import (
     tokenize,
     vocabulary_from_tokens,
 )
+from vidensbank.search.spelling import Speller
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "lexical.json"
@@ -52,6 +55,13 @@ class LexicalHit:
     score: float
 
 
+def word_weights(words: list[QueryWord], per_term: dict[str, np.ndarray]) -> list[float]:
+    """Each query word's weight: the IDF of its rarest known term, 0 when the corpus knows none."""
+    return [
+        max((_idf(per_term[t]) for t in word.terms if t in per_term), default=0.0) for word in words
+    ]
+
+
 def query_coverage(words: list[QueryWord], per_term: dict[str, np.ndarray]) -> np.ndarray:
     """Per passage, the IDF-weighted share of the query's words it contains, in [0, 1].
 
@@ -61,19 +71,42 @@ def query_coverage(words: list[QueryWord], per_term: dict[str, np.ndarray]) -> n
     Words the corpus does not know at all are left out (they lower every passage alike)."""
     size = len(next(iter(per_term.values())))
     covered = np.zeros(size, dtype=np.float32)
-    total = 0.0
-    for word in words:
-        known = [t for t in word.terms if t in per_term]
-        if not known:
+    weights = word_weights(words, per_term)
+    for word, weight in zip(words, weights, strict=True):
+        if not weight:
             continue
-        weight = max(_idf(per_term[t]) for t in known)
         own = [per_term[t] > 0 for t in word.own if t in per_term]
         parts = [per_term[t] > 0 for t in word.parts if t in per_term]
         whole = np.logical_or.reduce(own) if own else np.zeros(size, dtype=bool)
         share = np.mean(parts, axis=0) if parts else np.zeros(size)
         covered += weight * np.where(whole, 1.0, share).astype(np.float32)
-        total += weight
+    total = sum(weights)
     return covered / total if total else covered
+
+
+@dataclass(frozen=True)
+class LexicalScores:
+    """Everything BM25 says about one query, over every passage (arrays indexed by row):
+    ``bm25`` the plain BM25 sum, ``coverage`` the IDF-weighted share of the query covered,
+    ``score`` the ranking score ``bm25 * coverage ** COVERAGE_EXPONENT``; ``words`` the
+    query's words and ``weights`` their IDF weights (0 = unknown to the corpus)."""
+
+    bm25: np.ndarray
+    coverage: np.ndarray
+    score: np.ndarray
+    words: list[QueryWord]
+    weights: list[float]
+
+    def top(self, k: int) -> list[LexicalHit]:
+        """The ``k`` best rows, best first; only positive scores, ties in row order."""
+        scores = self.score
+        rows = np.flatnonzero(scores > 0)
+        if k <= 0:
+            return []
+        if rows.size > k:
+            rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
+        order = np.lexsort((rows, -scores[rows]))
+        return [LexicalHit(int(rows[i]), float(scores[rows[i]])) for i in order]
 
 
 def _idf(scores: np.ndarray) -> float:
@@ -124,6 +157,12 @@ class LexicalIndex:
     def __len__(self) -> int:
         return self.doc_count
 
+    @cached_property
+    def speller(self) -> Speller:
+        """“Mente du …?” suggestions over this index's corpus (see :mod:`.spelling`), built
+        on first use and kept here, so they are dropped with the index and its snapshot."""
+        return Speller.for_index(self)
+
     # -- querying -------------------------------------------------------------------------
 
     def analyze_query(self, query: str) -> list[str]:
@@ -144,26 +183,36 @@ class LexicalIndex:
         vocab = bm25.vocab_dict
         return sum(any(t in vocab for t in w.terms) for w in words) / len(words)
 
-    def search(self, query: str, k: int = 10) -> list[LexicalHit]:
-        """The ``k`` best rows for ``query``, best first; only positive scores."""
+    def scores(self, query: str) -> LexicalScores | None:
+        """BM25, coverage and ranking score of every passage; None when no query word has a
+        term the corpus knows (nothing can match)."""
         bm25 = self._bm25
-        if bm25 is None or k <= 0:
-            return []
+        if bm25 is None:
+            return None
         words = self.analyzer.query_words(query)
         vocab = bm25.vocab_dict
         terms = list(dict.fromkeys(t for w in words for t in w.terms if t in vocab))
         if not terms:
-            return []
+            return None
         per_term = {
             t: np.asarray(bm25.get_scores_from_ids([vocab[t]]), dtype=np.float32) for t in terms
         }
-        scores = sum(per_term.values()) * query_coverage(words, per_term) ** COVERAGE_EXPONENT
-        rows = np.flatnonzero(scores > 0)
-        if rows.size > k:
-            rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
-        # Best first; equal scores keep row order so results are deterministic.
-        order = np.lexsort((rows, -scores[rows]))
-        return [LexicalHit(int(rows[i]), float(scores[rows[i]])) for i in order]
+        plain = sum(per_term.values())
+        coverage = query_coverage(words, per_term)
+        return LexicalScores(
+            bm25=plain,
+            coverage=coverage,
+            score=plain * coverage**COVERAGE_EXPONENT,
+            words=words,
+            weights=word_weights(words, per_term),
+        )
+
+    def search(self, query: str, k: int = 10) -> list[LexicalHit]:
+        """The ``k`` best rows for ``query``, best first; only positive scores."""
+        if k <= 0:
+            return []
+        scores = self.scores(query)
+        return scores.top(k) if scores is not None else []
 
     def batch_search(self, queries: Sequence[str], k: int = 10) -> list[list[LexicalHit]]:
         return [self.search(query, k) for query in queries]

@@ -1,8 +1,14 @@
-"""The searcher: query → dense and lexical candidates → fusion → filters, diversity,
-snippets → named results. ``search`` is a thin wrapper over ``batch_search``."""
+"""The searcher: query → dense and lexical candidates → features → calibrated relevance →
+ranking (``learned`` by default, or ``rrf``/``convex``) → floor → diversity, snippets →
+named results. ``search`` is a thin wrapper over ``batch_search``.
+
+Every hit carries ``relevance`` (see :mod:`.relevance`); hits below the floor
+(``min_relevance``, by default the fitted one) are not returned and not counted. When none
+passes, the response names up to three nearest cases or sections instead."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,8 +19,10 @@ import numpy as np
 from .catalog import Catalog, PassageInfo
 from .dense import DenseHit, DenseIndex
 from .embed.base import Embedder
+from .features import CANDIDATES, EvidenceSource, FeatureTable
 from .fusion import fuse
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, LexicalScores
+from .relevance import RelevanceModel
 from .sentence_index import (
     SENTENCE_CANDIDATES,
     SentenceIndex,
@@ -22,19 +30,24 @@ from .sentence_index import (
     lift_by_sentences,
     sentences_of,
 )
-from .snapshot import FORMAT_VERSION, SnapshotError, read_manifest
+from .snapshot import InvalidSnapshot, Manifest, verify_snapshot
 from .snippets import make_snippet
-from .types import CaseRef, DocumentRef, Filters, Hit, Mode, SearchResponse
+from .types import CaseRef, DocumentRef, Filters, Hit, Mode, NearestTopic, SearchResponse
 
-CANDIDATES = 100  # per retriever, deeper than any page
-FILTERED_CANDIDATES = 2000
+FILTERED_CANDIDATES = 2000  # fetched per retriever when filters drop rows; CANDIDATES kept
 MAX_PER_CASE = 2
+MAX_NEAREST = 3
+
+
+# What a loader raises on a file that passed its checksum yet cannot be read (e.g. written
+# by a build this version cannot read); the snapshot is then unusable, like a damaged one.
+LOAD_ERRORS = (sqlite3.Error, RuntimeError, ValueError, KeyError, TypeError, OSError)
 
 
 @dataclass
 class Snapshot:
     path: Path
-    manifest: dict[str, object]
+    manifest: Manifest
     catalog: Catalog
     dense: DenseIndex
     lexical: LexicalIndex
@@ -42,50 +55,67 @@ class Snapshot:
 
     @property
     def version(self) -> str:
-        return str(self.manifest["version"])
+        return self.manifest.version
 
     @classmethod
     def load(cls, path: Path) -> Snapshot:
+        """Load the snapshot folder ``path`` after checking its manifest and every file's
+        checksum (``verify_snapshot``). Raises InvalidSnapshot (OutdatedSnapshot for another
+        format), a SnapshotError whose message says how to fix it and names no path."""
+        manifest = verify_snapshot(path)
+        catalog = None
         try:
-            manifest = read_manifest(path)
-        except FileNotFoundError:
-            raise SnapshotError(f"{path} is not a snapshot (no manifest.json)") from None
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise SnapshotError(
-                f"The index {path.name} has format {manifest.get('format_version')}, this version"
-                f" reads format {FORMAT_VERSION}: run `vidensbank ingest --rebuild` (cached"
-                " embeddings are reused)."
+            catalog = Catalog(path / "catalog.sqlite3")
+            return cls(
+                path=path,
+                manifest=manifest,
+                catalog=catalog,
+                dense=DenseIndex.load(path / "dense.faiss"),
+                lexical=LexicalIndex.load(path / "lexical"),
+                sentences=SentenceIndex.load(path / "sentences"),
             )
-        return cls(
-            path=path,
-            manifest=manifest,
-            catalog=Catalog(path / "catalog.sqlite3"),
-            dense=DenseIndex.load(path / "dense.faiss"),
-            lexical=LexicalIndex.load(path / "lexical"),
-            sentences=SentenceIndex.load(path / "sentences"),
-        )
+        except LOAD_ERRORS as err:
+            if catalog is not None:
+                catalog.close()
+            raise InvalidSnapshot(
+                manifest.version, f"its files cannot be read ({type(err).__name__})"
+            ) from err
 
     def close(self) -> None:
         self.catalog.close()
 
 
-def check_compatible(manifest: dict[str, object], embedder: Embedder) -> None:
-    built = manifest.get("embedder") or {}
-    assert isinstance(built, dict)
-    if built.get("model_id") == embedder.model_id:
-        return
-    if (
-        built.get("family")
-        and built.get("family") == embedder.family
-        and built.get("dimension") == embedder.dimension
-    ):
-        return
-    raise SnapshotError(
-        f"The index was built with embedder {built.get('model_id')!r} (family {built.get('family')!r}),"
-        f" but queries would use {embedder.model_id!r} (family {embedder.family!r}); their vectors are"
-        " not comparable. Set VIDENSBANK_EMBEDDER to the model the index was built with, or run"
-        " `vidensbank ingest` to rebuild the index with the new model."
-    )
+def check_compatible(manifest: Manifest, embedder: Embedder) -> None:
+    """Raise SnapshotError unless ``embedder`` can query a snapshot built as ``manifest``
+    says (see ``EmbedderInfo.require_compatible``)."""
+    manifest.embedder.require_compatible(embedder)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One candidate passage in ranking order: the strategy's score and its relevance."""
+
+    row: int
+    score: float
+    relevance: float
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A ranked candidate that survived diversity, with how many neighbours it folded in."""
+
+    ranked: Ranked
+    folded: int
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Everything one query's ranking was decided from: the retrievers' lists (rows, best
+    first), the feature table of their union and the ranking with relevance."""
+
+    lists: dict[str, list[tuple[int, float]]]
+    table: FeatureTable
+    ranked: list[Ranked]
 
 
 class Searcher:
@@ -93,14 +123,23 @@ class Searcher:
         self,
         snapshot: Snapshot,
         embedder: Embedder,
-        fusion: str = "convex",
+        fusion: str = "learned",
         weights: dict[str, float] | None = None,
+        min_relevance: float | None = None,
+        model: RelevanceModel | None = None,
     ) -> None:
+        """``fusion`` names the hybrid ranking (``learned``, ``rrf`` or ``convex``);
+        ``min_relevance`` is the default floor (None: the model's fitted floor)."""
         check_compatible(snapshot.manifest, embedder)
         self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion
         self.weights = weights
+        self.model = model or RelevanceModel.load()
+        self.min_relevance = self.model.floor if min_relevance is None else min_relevance
+        self.evidence = EvidenceSource(
+            snapshot.catalog, snapshot.dense, snapshot.lexical, snapshot.sentences
+        )
 
     @property
     def catalog(self) -> Catalog:
@@ -113,8 +152,11 @@ class Searcher:
         offset: int = 0,
         mode: Mode | str = Mode.HYBRID,
         filters: Filters | None = None,
+        min_relevance: float | None = None,
     ) -> SearchResponse:
-        return self.batch_search([query], k=k, offset=offset, mode=mode, filters=filters)[0]
+        return self.batch_search(
+            [query], k=k, offset=offset, mode=mode, filters=filters, min_relevance=min_relevance
+        )[0]
 
     def batch_search(
         self,
@@ -123,30 +165,21 @@ class Searcher:
         offset: int = 0,
         mode: Mode | str = Mode.HYBRID,
         filters: Filters | None = None,
+        min_relevance: float | None = None,
     ) -> list[SearchResponse]:
+        """Ranked hits at or above the floor (``min_relevance``; None = the default floor,
+        0 = no floor); ``total`` counts them after diversity."""
         mode = Mode(mode)
-        filters = filters or Filters()
+        floor = self.min_relevance if min_relevance is None else min_relevance
         started = time.perf_counter()
-        allowed = self._allowed_rows(filters)
-        depth = FILTERED_CANDIDATES if allowed is not None else CANDIDATES
+        allowed = self._allowed_rows(filters or Filters())
         vectors = self.embedder.encode_queries(list(queries)) if mode is not Mode.LEXICAL else None
         responses = []
         for i, query in enumerate(queries):
-            lists: dict[str, list[tuple[int, float]]] = {}
-            if vectors is not None:
-                hits = self._dense(vectors[i], depth)
-                lists["dense"] = [
-                    (h.row, h.score) for h in hits if allowed is None or h.row in allowed
-                ]
-            if mode is not Mode.DENSE:
-                hits = self.snapshot.lexical.search(query, depth)
-                lists["lexical"] = [
-                    (h.row, h.score) for h in hits if allowed is None or h.row in allowed
-                ]
-            ranked = self._rank(lists, mode, query)
-            collapsed = self._diversify(ranked)
+            vector = vectors[i] if vectors is not None else None
+            ranked = self.candidates(query, vector, mode, allowed).ranked
+            collapsed = self._diversify([r for r in ranked if r.relevance >= floor])
             page = collapsed[offset : offset + k]
-            results = self._hits(query, vectors[i] if vectors is not None else None, page, offset)
             took = (time.perf_counter() - started) * 1000 / len(queries)
             responses.append(
                 SearchResponse(
@@ -156,10 +189,39 @@ class Searcher:
                     took_ms=round(took, 2),
                     offset=offset,
                     k=k,
-                    results=results,
+                    min_relevance=floor,
+                    results=self._hits(query, vector, page, offset),
+                    nearest=[] if collapsed else self._nearest(ranked),
+                    suggestion=self.snapshot.lexical.speller.suggest(query),
                 )
             )
         return responses
+
+    def candidates(
+        self,
+        query: str,
+        vector: np.ndarray | None,
+        mode: Mode = Mode.HYBRID,
+        allowed: set[int] | None = None,
+    ) -> Candidates:
+        """Retrieve, compute features and relevance, and rank one query's candidates (no
+        floor, no diversity). With a vector both retrievers run, so a passage's relevance
+        does not depend on the mode; lexical mode has no vector and uses the lexical model."""
+        depth = FILTERED_CANDIDATES if allowed is not None else CANDIDATES
+        lists: dict[str, list[tuple[int, float]]] = {}
+        if vector is not None:
+            hits = self._dense(vector, depth)
+            lists["dense"] = [(h.row, h.score) for h in hits if allowed is None or h.row in allowed]
+        scores = self.snapshot.lexical.scores(query)
+        if scores is not None:
+            hits = scores.top(depth)
+            lists["lexical"] = [
+                (h.row, h.score) for h in hits if allowed is None or h.row in allowed
+            ]
+        lists = {name: found[:CANDIDATES] for name, found in lists.items()}
+        table = self.evidence.table(query, vector, lists, scores)
+        relevance = dict(zip(table.rows, self.model.predict(table).tolist(), strict=True))
+        return Candidates(lists, table, self._rank(lists, mode, scores, relevance))
 
     def _dense(self, vector: np.ndarray, depth: int) -> list[DenseHit]:
         """Passages by their own similarity, lifted by a closer sentence of theirs."""
@@ -171,16 +233,27 @@ class Searcher:
         )[:depth]
 
     def _rank(
-        self, lists: dict[str, list[tuple[int, float]]], mode: Mode, query: str
-    ) -> list[tuple[int, float]]:
+        self,
+        lists: dict[str, list[tuple[int, float]]],
+        mode: Mode,
+        scores: LexicalScores | None,
+        relevance: dict[int, float],
+    ) -> list[Ranked]:
+        """Dense and lexical modes keep their retriever's order; hybrid fuses by strategy."""
         if mode is not Mode.HYBRID:
-            return lists["dense" if mode is Mode.DENSE else "lexical"]
+            own = lists.get("dense" if mode is Mode.DENSE else "lexical", [])
+            return [Ranked(row, score, relevance[row]) for row, score in own]
+        if self.fusion == "learned":
+            fused = fuse(lists, strategy="learned", relevance=relevance)
+            return [Ranked(int(f.id), f.score, f.score) for f in fused]
         # Word matches count as far as the corpus knows the query's words: for a question in
         # English (or full of typos) the lexical list holds chance matches ("social" in
         # "boligsocial"), so its weight shrinks with the share of words it could match.
         weights = {"dense": 1.0, "lexical": 1.0, **(self.weights or {})}
-        weights["lexical"] *= self.snapshot.lexical.known_share(query)
-        return [(int(f.id), f.score) for f in fuse(lists, strategy=self.fusion, weights=weights)]
+        if scores is not None and scores.words:
+            weights["lexical"] *= sum(1 for w in scores.weights if w) / len(scores.words)
+        fused = fuse(lists, strategy=self.fusion, weights=weights)
+        return [Ranked(int(f.id), f.score, relevance[int(f.id)]) for f in fused]
 
     def _allowed_rows(self, filters: Filters) -> set[int] | None:
         docs = self.catalog.documents
@@ -207,23 +280,24 @@ class Searcher:
             allowed.add(p.row)
         return allowed
 
-    def _diversify(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float, int]]:
+    def _diversify(self, ranked: list[Ranked]) -> list[Kept]:
         """Fold a hit into an earlier one from the same section when their passages are
         adjacent, and keep at most MAX_PER_CASE hits per case, so one case cannot fill a page."""
         passages = self.catalog.passages
-        kept: list[list[float]] = []  # [row, score, folded]
+        kept: list[Ranked] = []
+        folded: list[int] = []
         shown: dict[tuple[str, int], list[int]] = {}  # (document, section) -> ordinals shown
         owner: dict[tuple[str, int, int], int] = {}  # (document, section, ordinal) -> kept index
         per_case: dict[str, int] = {}
-        for row, score in ranked:
-            p = passages[row]
+        for item in ranked:
+            p = passages[item.row]
             key = (p.document_id, p.section_idx)
             near = next(
                 (o for o in (p.ordinal - 1, p.ordinal + 1) if o in shown.get(key, [])), None
             )
             if near is not None:
                 index = owner[(*key, near)]
-                kept[index][2] += 1
+                folded[index] += 1
                 shown[key].append(p.ordinal)
                 owner[(*key, p.ordinal)] = index
                 continue
@@ -232,45 +306,70 @@ class Searcher:
             per_case[p.case_id or ""] = per_case.get(p.case_id or "", 0) + 1
             shown.setdefault(key, []).append(p.ordinal)
             owner[(*key, p.ordinal)] = len(kept)
-            kept.append([row, score, 0])
-        return [(int(r), float(s), int(f)) for r, s, f in kept]
+            kept.append(item)
+            folded.append(0)
+        return [Kept(item, count) for item, count in zip(kept, folded, strict=True)]
+
+    def _nearest(self, ranked: list[Ranked]) -> list[NearestTopic]:
+        """Up to MAX_NEAREST distinct cases or sections of the most relevant candidates: what
+        the corpus holds closest to a question it has no sure answer to."""
+        topics: dict[str, NearestTopic] = {}
+        for item in sorted(ranked, key=lambda r: -r.relevance):
+            p = self.catalog.passages[item.row]
+            case = self.catalog.cases.get(p.case_id) if p.case_id else None
+            if case is not None:
+                key, topic = (
+                    f"case:{case.id}",
+                    NearestTopic(
+                        kind="case",
+                        title=case.title,
+                        case_id=case.id,
+                        document_id=p.document_id,
+                        passage_id=p.id,
+                        section_path=p.section_path,
+                        relevance=round(item.relevance, 4),
+                    ),
+                )
+            else:
+                key, topic = (
+                    f"section:{p.document_id}:{p.section_idx}",
+                    NearestTopic(
+                        kind="section",
+                        title=heading_of(p.section_path)
+                        or self.catalog.documents[p.document_id].title,
+                        document_id=p.document_id,
+                        passage_id=p.id,
+                        section_path=p.section_path,
+                        relevance=round(item.relevance, 4),
+                    ),
+                )
+            topics.setdefault(key, topic)
+            if len(topics) == MAX_NEAREST:
+                break
+        return list(topics.values())
 
     def _hits(
-        self,
-        query: str,
-        query_vector: np.ndarray | None,
-        page: list[tuple[int, float, int]],
-        offset: int,
+        self, query: str, query_vector: np.ndarray | None, page: list[Kept], offset: int
     ) -> list[Hit]:
-        texts = [self.catalog.passages[row].text for row, _, _ in page]
+        texts = [self.catalog.passages[item.ranked.row].text for item in page]
         spans = [self.snapshot.lexical.matching_spans(text, query) for text in texts]
         best: list[str | None] = [None] * len(page)
         if query_vector is not None:
             # Hits that share no word with the query show their closest sentence instead.
             for n, found in enumerate(spans):
                 if not found:
-                    best[n] = self._best_sentence(page[n][0], texts[n], query_vector)
-        return [
-            self._hit(row, score, offset + n + 1, folded, spans[n], best[n])
-            for n, (row, score, folded) in enumerate(page)
-        ]
+                    best[n] = self._best_sentence(page[n].ranked.row, texts[n], query_vector)
+        return [self._hit(item, offset + n + 1, spans[n], best[n]) for n, item in enumerate(page)]
 
-    def _hit(
-        self,
-        row: int,
-        score: float,
-        rank: int,
-        folded: int,
-        spans: list[tuple[int, int]],
-        best: str | None,
-    ) -> Hit:
-        p: PassageInfo = self.catalog.passages[row]
+    def _hit(self, item: Kept, rank: int, spans: list[tuple[int, int]], best: str | None) -> Hit:
+        p: PassageInfo = self.catalog.passages[item.ranked.row]
         doc = self.catalog.documents[p.document_id]
         case = self.catalog.cases.get(p.case_id) if p.case_id else None
         return Hit(
             passage_id=p.id,
             rank=rank,
-            score=round(score, 6),
+            score=round(item.ranked.score, 6),
+            relevance=round(item.ranked.relevance, 4),
             text=p.text,
             snippet=make_snippet(p.text, spans),
             best_sentence=best,
@@ -281,7 +380,7 @@ class Searcher:
             theme=p.theme,
             page=p.page_start,
             case=CaseRef(id=case.id, title=case.title) if case else None,
-            collapsed=folded,
+            collapsed=item.folded,
             cited_by=self._cited_by(doc.metadata),
         )
 

@@ -76,13 +76,21 @@ class SentenceIndex:
     ) -> tuple[SentenceIndex, int]:
         """Embed (through the cache) each passage's section heading and the sentences of
         every multi-sentence passage. Returns the index and how many texts had to be
-        embedded now."""
+        embedded now.
+
+        No vector repeats one the passage already has: a passage of one sentence gets no
+        sentence vector (it would equal the passage's), a sentence that repeats the heading
+        is left to the heading's vector, and a passage that is only its heading gets no
+        heading vector. A heading shared by several passages is embedded once (the cache is
+        keyed by text) but stored once per passage, since rankers read each passage's own
+        entries as one contiguous range."""
         owners: list[int] = []
         texts: list[str] = []
         is_heading: list[bool] = []
         for row, (text, heading) in enumerate(zip(passages, headings, strict=True)):
             sentences = sentences_of(text, heading)
-            own_heading = [heading] if heading else []
+            # A passage that is nothing but its heading already has that vector.
+            own_heading = [heading] if heading and heading != text.strip() else []
             own_sentences = sentences if len(sentences) > 1 else []
             owners.extend([row] * (len(own_heading) + len(own_sentences)))
             texts.extend(own_heading + own_sentences)

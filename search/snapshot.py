@@ -1,16 +1,18 @@
 """Versioned, immutable index snapshots and the atomic "current" pointer.
 
 A snapshot directory holds everything search needs: ``manifest.json``, ``dense.faiss``,
-``lexical/`` and ``catalog.sqlite3`` (documents, sections, cases, passages and links as
-they were when it was built; passage ``row`` = FAISS row). It is written under a temporary
-name, fsynced, renamed into place, and only then is ``current`` replaced (os.replace is
-atomic), so a reader sees either the old snapshot or the new one, never half of one.
+``sentences/``, ``lexical/`` and ``catalog.sqlite3`` (documents, sections, cases, passages
+and links as they were when it was built; passage ``row`` = FAISS row). It is written under
+a temporary name, its files' sizes and sha256s go into the manifest (``search.manifest``
+validates both on load), it is fsynced, renamed into place, and only then is ``current``
+replaced (os.replace is atomic), so a reader sees either the old snapshot or the new one,
+never half of one. The newest valid snapshots before it are kept as fallbacks.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -25,10 +27,45 @@ from .dense import DenseIndex
 from .embed.base import Embedder
 from .embedding import embed_with_cache
 from .lexical import LexicalIndex
+from .manifest import (
+    FORMAT_VERSION,
+    MANIFEST,
+    DenseInfo,
+    InvalidSnapshot,
+    Manifest,
+    OutdatedSnapshot,
+    SentenceInfo,
+    SnapshotError,
+    digest_tree,
+    new_manifest,
+    read_manifest,
+    verify_snapshot,
+)
 from .sentence_index import SentenceIndex, heading_of
 
-FORMAT_VERSION = 4  # 2: sentence vectors; 3: heading vectors; 4: paragraph breaks end sentences
+__all__ = [
+    "FORMAT_VERSION",
+    "POINTER",
+    "BuildResult",
+    "InvalidSnapshot",
+    "Manifest",
+    "OutdatedSnapshot",
+    "SnapshotError",
+    "build_snapshot",
+    "current_path",
+    "prune_snapshots",
+    "read_manifest",
+    "remove_stale_builds",
+    "snapshot_dirs",
+    "store_corpus_hash",
+    "switch_current",
+    "verify_snapshot",
+]
+
 POINTER = "current"
+TABLES = ("documents", "sections", "cases", "passages", "links")
+
+log = logging.getLogger(__name__)
 
 CATALOG_SQL = """
 CREATE TABLE documents AS SELECT id, source, url, title, format, sha256, year, publisher,
@@ -46,10 +83,6 @@ CREATE INDEX sections_doc ON sections(document_id, idx);
 """
 
 
-class SnapshotError(Exception):
-    """No usable snapshot, or one that does not fit the configured embedder."""
-
-
 @dataclass
 class BuildResult:
     version: str
@@ -59,6 +92,17 @@ class BuildResult:
     seconds: float
     sentences: int = 0
     sentences_embedded: int = 0
+
+
+@dataclass(frozen=True)
+class CatalogRows:
+    """What the build reads back from the catalog it wrote: passage texts in FAISS row order."""
+
+    embed_texts: list[str]
+    embed_hashes: list[str]
+    texts: list[str]
+    headings: list[str]
+    counts: dict[str, int]
 
 
 def corpus_hash(embed_hashes: list[str]) -> str:
@@ -80,17 +124,25 @@ def remove_stale_builds(index_dir: Path) -> None:
 
 
 def current_path(index_dir: Path) -> Path | None:
-    pointer = index_dir / POINTER
+    """The snapshot folder the ``current`` pointer names, if that folder exists. It may
+    still be invalid: ``verify_snapshot`` (or loading it) tells."""
     try:
-        name = pointer.read_text().strip()
+        name = (index_dir / POINTER).read_text().strip()
     except FileNotFoundError:
         return None
     path = index_dir / name
-    return path if (path / "manifest.json").exists() else None
+    return path if name and path.is_dir() else None
 
 
-def read_manifest(path: Path) -> dict[str, object]:
-    return json.loads((path / "manifest.json").read_text())
+def snapshot_dirs(index_dir: Path) -> list[Path]:
+    """Every snapshot folder in ``index_dir``, newest first (versions sort by build time)."""
+    if not index_dir.is_dir():
+        return []
+    return sorted(
+        (p for p in index_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+        reverse=True,
+    )
 
 
 def _write_catalog(store: Store, target: Path) -> None:
@@ -114,6 +166,62 @@ def _fsync_tree(path: Path) -> None:
             os.close(fd)
 
 
+def _read_back(catalog_path: Path) -> CatalogRows:
+    catalog = sqlite3.connect(catalog_path)
+    try:
+        rows = catalog.execute(
+            "SELECT embed_text, embed_sha256, text, section_path FROM passages ORDER BY row"
+        ).fetchall()
+        counts = {
+            table: catalog.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in TABLES
+        }
+    finally:
+        catalog.close()
+    return CatalogRows(
+        embed_texts=[r[0] for r in rows],
+        embed_hashes=[r[1] for r in rows],
+        texts=[r[2] for r in rows],
+        headings=[heading_of(r[3]) for r in rows],
+        counts=counts,
+    )
+
+
+def _write_indexes(
+    store: Store,
+    embedder: Embedder,
+    work: Path,
+    rows: CatalogRows,
+    *,
+    exact_limit: int,
+    batch_size: int,
+    progress: bool,
+) -> tuple[int, SentenceIndex, int]:
+    """Write dense.faiss, sentences/ and lexical/; returns (passages embedded now, the
+    sentence index, sentences embedded now)."""
+    vectors, embedded = embed_with_cache(
+        store,
+        embedder,
+        rows.embed_texts,
+        rows.embed_hashes,
+        batch_size=batch_size,
+        progress=progress,
+    )
+    DenseIndex.build(vectors, exact_limit).save(work / "dense.faiss")
+    sentences, sentences_embedded = SentenceIndex.build(
+        store,
+        embedder,
+        rows.texts,
+        rows.headings,
+        exact_limit=exact_limit,
+        batch_size=batch_size,
+        progress=progress,
+    )
+    sentences.save(work / "sentences")
+    LexicalIndex.build(rows.embed_texts).save(work / "lexical")
+    return embedded, sentences, sentences_embedded
+
+
 def build_snapshot(
     store: Store,
     embedder: Embedder,
@@ -124,6 +232,10 @@ def build_snapshot(
     keep: int = 2,
     progress: bool = True,
 ) -> BuildResult:
+    """Build a snapshot of ``store`` under a temporary name, record every file's size and
+    sha256 in its manifest, fsync, rename it into place and make it current; then keep
+    the newest ``keep`` valid snapshots. A failure at any point removes the temporary
+    folder and leaves ``current`` as it was."""
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(index_dir)
@@ -132,43 +244,28 @@ def build_snapshot(
     work.mkdir()
     try:
         _write_catalog(store, work / "catalog.sqlite3")
-        catalog = sqlite3.connect(work / "catalog.sqlite3")
-        rows = catalog.execute(
-            "SELECT embed_text, embed_sha256, text, section_path FROM passages ORDER BY row"
-        ).fetchall()
-        counts = {
-            table: catalog.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-            for table in ("documents", "sections", "cases", "passages", "links")
-        }
-        catalog.close()
-        texts = [r[0] for r in rows]
-        hashes = [r[1] for r in rows]
-        vectors, embedded = embed_with_cache(
-            store, embedder, texts, hashes, batch_size=batch_size, progress=progress
-        )
-        DenseIndex.build(vectors, exact_limit).save(work / "dense.faiss")
-        sentences, sentences_embedded = SentenceIndex.build(
+        rows = _read_back(work / "catalog.sqlite3")
+        embedded, sentences, sentences_embedded = _write_indexes(
             store,
             embedder,
-            [r[2] for r in rows],
-            [heading_of(r[3]) for r in rows],
+            work,
+            rows,
             exact_limit=exact_limit,
             batch_size=batch_size,
             progress=progress,
         )
-        sentences.save(work / "sentences")
-        LexicalIndex.build(texts).save(work / "lexical")
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "version": version,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "embedder": embedder.describe(),
-            "dense": {"kind": "flat" if len(texts) <= exact_limit else "hnsw", "rows": len(texts)},
-            "sentences": {"rows": len(sentences), "headings": int(sentences.headings.sum())},
-            "counts": counts,
-            "corpus_hash": corpus_hash(hashes),
-        }
-        (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        rows_total = len(rows.embed_texts)
+        manifest = new_manifest(
+            version=version,
+            created_at=datetime.now(UTC).replace(microsecond=0),
+            embedder=embedder.describe(),
+            dense=DenseInfo(kind="flat" if rows_total <= exact_limit else "hnsw", rows=rows_total),
+            sentences=SentenceInfo(rows=len(sentences), headings=int(sentences.headings.sum())),
+            counts=rows.counts,
+            corpus_hash=corpus_hash(rows.embed_hashes),
+            files=digest_tree(work),
+        )
+        (work / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
         _fsync_tree(work)
         final = index_dir / version
         os.replace(work, final)
@@ -177,14 +274,9 @@ def build_snapshot(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    seconds = time.perf_counter() - started
     return BuildResult(
-        version,
-        final,
-        len(texts),
-        embedded,
-        time.perf_counter() - started,
-        len(sentences),
-        sentences_embedded,
+        version, final, rows_total, embedded, seconds, len(sentences), sentences_embedded
     )
 
 
@@ -203,17 +295,26 @@ def switch_current(index_dir: Path, version: str) -> None:
 
 
 def prune_snapshots(index_dir: Path, keep: int) -> list[str]:
-    """Remove snapshots beyond the newest ``keep``, never the current one."""
+    """Keep the current snapshot and the newest valid others, ``keep`` in all; remove the
+    rest, invalid ones included (a damaged snapshot is never worth keeping as a fallback)."""
     current = current_path(index_dir)
-    versions = sorted(
-        (p for p in index_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.name,
-        reverse=True,
-    )
+    kept = 1 if current is not None else 0
     removed = []
-    for path in versions[keep:]:
+    for path in snapshot_dirs(index_dir):
         if current is not None and path.resolve() == current.resolve():
+            continue
+        if kept < keep and _is_valid(path):
+            kept += 1
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path.name)
     return removed
+
+
+def _is_valid(path: Path) -> bool:
+    try:
+        verify_snapshot(path)
+    except InvalidSnapshot as err:
+        log.warning("removing snapshot %s: %s", path.name, err.reason)
+        return False
+    return True

@@ -1,3 +1,8 @@
 """Vidensbank: Danish semantic search over the almene housing sector's publications."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("vidensbank")  # single source: [project] version in pyproject.toml
+except PackageNotFoundError:  # a source tree that was never installed (pip install -e .)
+    __version__ = "0+unknown"

@@ -6,11 +6,18 @@ import argparse
 import importlib
 import sys
 
+from . import __version__
+from .disk import DiskFull, disk_full_errors
+from .lock import LockBusy
 from .search.snapshot import SnapshotError
 from .settings import StartupError, load_settings
 
 # Each module exposes register(subparsers); handlers take (args, settings) and return an exit code.
-COMMANDS = ["ingest", "search", "eval", "serve", "model", "bench", "fetch_links"]
+COMMANDS = ["ingest", "search", "eval", "serve", "model", "bench", "fetch_links", "fusion"]
+
+# Domain errors whose message says how to fix the problem: printed as one line, exit code 2.
+# Anything else is a bug and keeps its traceback.
+EDGE_ERRORS = (StartupError, SnapshotError, DiskFull, LockBusy)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vidensbank",
         description="Danish semantic search over the almene sector's publications.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         try:
@@ -34,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        return int(args.handler(args, settings) or 0)
-    except (StartupError, SnapshotError) as err:
+        with disk_full_errors(settings.data_dir):  # sqlite/OSError/faiss "full" → DiskFull
+            return int(args.handler(args, settings) or 0)
+    except EDGE_ERRORS as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,29 +1,31 @@
-"""Wiring shared by the CLI and the API: the store, the embedder, the current snapshot,
-and "ingest then build" under the writer lock."""
+"""Wiring shared by the CLI and the API: the store, the embedders, the current snapshot,
+building a snapshot. Every write (add a file or URL, remove, ingest and build) lives in
+``vidensbank.writes``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .ingest.pipeline import Failure, Ingestor, IngestReport
-from .lock import writer_lock
 from .search.embed.base import Embedder
 from .search.embed.factory import create_embedder
 from .search.searcher import Searcher, Snapshot
 from .search.snapshot import (
-    FORMAT_VERSION,
     BuildResult,
+    InvalidSnapshot,
     SnapshotError,
     build_snapshot,
     current_path,
-    read_manifest,
-    remove_stale_builds,
     store_corpus_hash,
+    verify_snapshot,
 )
 from .settings import Settings
 from .store import Store
+
+if TYPE_CHECKING:
+    from .writes import IngestOutcome
 
 
 def ingest_embedder(settings: Settings) -> Embedder:
@@ -40,36 +42,44 @@ def open_store(settings: Settings) -> Store:
 
 
 def load_searcher(settings: Settings) -> Searcher:
+    """A searcher over the current snapshot, validated (``Snapshot.load``). Unlike the
+    server it never falls back to an older snapshot: the CLI and eval report a damaged
+    index (InvalidSnapshot) rather than silently answer from older data."""
     path = current_path(settings.index_dir)
     if path is None:
         raise SnapshotError(
             f"No search index in {settings.index_dir}: run `vidensbank ingest` first"
             " (or set VIDENSBANK_DATA_DIR to the data folder you ingested into)."
         )
-    return Searcher(Snapshot.load(path), query_embedder(settings), fusion=settings.fusion)
-
-
-def _index_outdated(settings: Settings, store: Store) -> bool:
-    """No index yet, one of an older format, one built with another embedder than the
-    configured one, or one that does not hold what the store holds (an ingest was killed
-    after writing to the store but before its snapshot became current)."""
-    path = current_path(settings.index_dir)
-    if path is None:
-        return True
-    manifest = read_manifest(path)
-    built = manifest.get("embedder") or {}
-    return (
-        manifest.get("format_version") != FORMAT_VERSION
-        or manifest.get("corpus_hash") != store_corpus_hash(store)
-        or not isinstance(built, dict)
-        or built.get("model_id") != ingest_embedder(settings).model_id
+    return Searcher(
+        Snapshot.load(path),
+        query_embedder(settings),
+        fusion=settings.fusion,
+        min_relevance=settings.min_relevance,
     )
 
 
-@dataclass
-class IngestOutcome:
-    report: IngestReport
-    build: BuildResult | None
+def _index_outdated(settings: Settings, store: Store) -> bool:
+    """No index yet; a current one that is invalid (damaged or missing files, a broken
+    manifest, an older format); one built with another embedder than the configured one; or
+    one that does not hold what the store holds (an ingest was killed after writing to the
+    store but before its snapshot became current). The rebuild reuses cached vectors."""
+    path = current_path(settings.index_dir)
+    if path is None:
+        return True
+    try:
+        manifest = verify_snapshot(path)
+    except InvalidSnapshot as err:
+        logging.getLogger(__name__).warning(
+            "The index snapshot %s cannot be used (%s); rebuilding it from the cached vectors.",
+            err.version,
+            err.reason,
+        )
+        return True
+    return (
+        manifest.corpus_hash != store_corpus_hash(store)
+        or manifest.embedder.model_id != ingest_embedder(settings).model_id
+    )
 
 
 def build_index(settings: Settings, store: Store, *, progress: bool = True) -> BuildResult:
@@ -84,31 +94,9 @@ def build_index(settings: Settings, store: Store, *, progress: bool = True) -> B
     )
 
 
-def ingest_and_build(
-    settings: Settings,
-    paths: Iterable[Path],
-    *,
-    prune: bool = False,
-    strict: bool = False,
-    progress: bool = True,
-    rebuild: bool = False,
-    on_failure: Callable[[Failure], None] | None = None,
-) -> IngestOutcome:
-    """Ingest ``paths`` and, when anything changed (or no index exists), build a snapshot.
+def ingest_and_build(settings: Settings, paths: Iterable[Path], **options: Any) -> IngestOutcome:
+    """The write service's ingest-and-build (:func:`vidensbank.writes.ingest_and_build`),
+    kept here for the callers that know it by this module."""
+    from .writes import ingest_and_build as run
 
-    Holds the writer lock throughout, so two ingests never interleave."""
-    with writer_lock(settings.data_dir), open_store(settings) as store:
-        ingestor = Ingestor(
-            store,
-            gazetteer_path=settings.corpus_dir / "gazetteer.toml",
-            max_bytes=int(settings.max_file_mb * 1024 * 1024),
-            progress=progress,
-        )
-        report = ingestor.run(paths, prune=prune, strict=strict, on_failure=on_failure)
-        if strict and report.failed:
-            return IngestOutcome(report, None)
-        needs_build = rebuild or report.changed or _index_outdated(settings, store)
-        build = build_index(settings, store, progress=progress) if needs_build else None
-        if build is None and settings.index_dir.is_dir():
-            remove_stale_builds(settings.index_dir)
-        return IngestOutcome(report, build)
+    return run(settings, paths, **options)

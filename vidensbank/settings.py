@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from . import __version__
+
 
 class StartupError(Exception):
     """Settings are invalid; the message says which variable to fix and how."""
@@ -29,10 +31,18 @@ class Settings(BaseSettings):
     query_embedder: str | None = Field(
         None, description="Embedder for queries when it differs from the one used to ingest."
     )
-    fusion: Literal["convex", "rrf"] = Field(
-        "convex",
-        description="How hybrid search fuses the dense and lexical lists: 'convex' (min-max"
+    fusion: Literal["learned", "convex", "rrf"] = Field(
+        "learned",
+        description="How hybrid search ranks the dense and lexical candidates: 'learned' (by"
+        " calibrated relevance, a fitted model over absolute evidence), 'convex' (min-max"
         " normalised scores, averaged) or 'rrf' (reciprocal rank fusion).",
+    )
+    min_relevance: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Relevance floor: hits below it are not returned (0 = no floor); unset ="
+        " the floor fitted with the shipped relevance model.",
     )
     embed_batch_size: int = Field(32, ge=1, le=1024)
     device: str = Field("cpu", description="Device for sentence-transformers: cpu or cuda.")
@@ -59,8 +69,36 @@ class Settings(BaseSettings):
     )
     fetch_max_mb: float = Field(20.0, gt=0, description="`fetch-links`: largest page or PDF kept.")
     fetch_max_redirects: int = Field(5, ge=0, le=20)
+    fetch_deadline_s: float = Field(
+        60.0,
+        gt=0,
+        le=600,
+        description="Longest one fetch (robots.txt, redirects, headers and body) may take, for"
+        " `fetch-links` and URL uploads alike.",
+    )
+    fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Intranet sources fetches may reach, comma-separated host names and CIDR"
+        " ranges (e.g. 'intranet.example.dk,10.20.0.0/16'). Empty: only public addresses;"
+        " loopback, private and link-local addresses are refused.",
+    )
+    fetch_concurrency: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="URL uploads fetched at the same time per server process; more are"
+        " answered 429 with Retry-After.",
+    )
+    write_wait_s: float = Field(
+        30.0,
+        ge=0,
+        le=600,
+        description="How long an API write (upload, URL upload, delete) waits for another"
+        " write to finish before it answers 409 with Retry-After.",
+    )
     user_agent: str = Field(
-        "Vidensbank/0.1 (+knowledge-base search for the almene housing sector; fetch-links)",
+        f"Vidensbank/{__version__} (+knowledge-base search for the almene housing sector;"
+        " fetch-links)",
         description="User-Agent sent by `fetch-links`; robots.txt rules for it are respected.",
     )
 
@@ -94,6 +132,17 @@ class Settings(BaseSettings):
                         f"{origin!r} is not an origin; use scheme://host[:port] without a path,"
                         " e.g. 'https://intranet.example.dk', comma-separated for several"
                     )
+        return value
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _fetch_allow_hosts(cls, value: object) -> object:
+        from .ingest.linked.guard import AllowList
+
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            AllowList.parse(str(entry) for entry in value)  # ValueError says what is wrong
         return value
 
     @field_validator("device")
@@ -132,4 +181,6 @@ def load_settings(**overrides: object) -> Settings:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """Settings from the environment, read once per process: only for code that is not
+    handed its settings (``search.embed.factory.default_model_dir``); pass them instead."""
     return load_settings()

@@ -1,36 +1,60 @@
-"""Token-protected writes: upload (file or URL) and delete documents."""
+"""Token-protected writes: upload (file or URL) and delete documents.
+
+The routes translate HTTP to the write service (``vidensbank.writes``) and back. They
+also keep writes from starving readers: a write runs on threads of its own (not the pool
+that serves searches), one write at a time per process in arrival order, waiting at most
+``VIDENSBANK_WRITE_WAIT_S`` before a 409; at most ``VIDENSBANK_FETCH_CONCURRENCY`` URL
+fetches run at once, and more are answered 429 at once."""
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncGenerator
-from typing import Annotated
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from ...lock import LockBusy
+from ...settings import Settings
+from ...writes import (
+    Fetched,
+    WriteOutcome,
+    add_fetched,
+    add_file,
+    fetch_url,
+    remove_documents,
+    too_large,
+    upload_limit,
+)
 from ..deps import HolderDep, SettingsDep
 from ..errors import ApiError, ErrorBody
 from ..holder import SnapshotHolder
 from ..schemas import DeleteResult, UploadResult, UrlUpload
 from ..validation import Id
-from ..writes import UploadError, WriteOutcome, delete_document, fetch_url, ingest_upload
 
 router = APIRouter(prefix="/api", tags=["admin"])
 
 bearer = HTTPBearer(auto_error=False, description="VIDENSBANK_ADMIN_TOKEN of the server")
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_JSON_BYTES = 16 * 1024
+RETRY_AFTER_S = "10"
+T = TypeVar("T")
 
 WRITE_ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong bearer token"},
     403: {"model": ErrorBody, "description": "Writes are disabled (no admin token configured)"},
-    409: {"model": ErrorBody, "description": "Another ingest is running"},
+    409: {
+        "model": ErrorBody,
+        "description": "Another write kept the writer busy too long; retry after Retry-After",
+    },
     422: {"model": ErrorBody, "description": "Invalid request or file that cannot be ingested"},
 }
 
@@ -67,9 +91,69 @@ def require_admin(
 Admin = Annotated[None, Depends(require_admin)]
 
 
-def _write_error(err: UploadError) -> ApiError:
-    codes = {413: "payload_too_large", 415: "unsupported_media_type", 422: "ingest_failed"}
-    return ApiError(err.status, err.message, code=codes.get(err.status), detail=err.detail)
+@dataclass
+class WriteGates:
+    """Per process: ``order`` lets one write run at a time, first come first served;
+    ``fetches`` admits URL fetches up to the cap; ``threads`` runs writes and fetches
+    apart from the thread pool that serves reads."""
+
+    order: anyio.Lock
+    fetches: anyio.Semaphore
+    threads: anyio.CapacityLimiter
+
+
+def _gates(request: Request, settings: Settings) -> WriteGates:
+    state = request.app.state
+    gates = getattr(state, "write_gates", None)
+    if gates is None:  # made on first use, inside the app's event loop
+        gates = WriteGates(
+            anyio.Lock(),
+            anyio.Semaphore(settings.fetch_concurrency),
+            anyio.CapacityLimiter(settings.fetch_concurrency + 2),
+        )
+        state.write_gates = gates
+    return gates
+
+
+async def _write(
+    request: Request, settings: Settings, holder: SnapshotHolder, work: Callable[..., T]
+) -> T:
+    """Run ``work(wait_s=…)`` as the process's only write, once the writes that arrived
+    earlier are done, and swap its snapshot in before the next write starts (so responses
+    leave in the order the writes happened). 409 after ``write_wait_s`` in all."""
+    gates = _gates(request, settings)
+    started = anyio.current_time()
+    with anyio.move_on_after(settings.write_wait_s) as scope:
+        await gates.order.acquire()
+    if scope.cancelled_caught:
+        raise LockBusy("unknown", settings.data_dir)  # answered 409 by api/errors.py
+    try:
+        left = max(0.0, settings.write_wait_s - (anyio.current_time() - started))
+        # LockBusy (another process holds the lock) and WriteError go to api/errors.py.
+        result = await anyio.to_thread.run_sync(partial(work, wait_s=left), limiter=gates.threads)
+        await anyio.to_thread.run_sync(holder.refresh, limiter=gates.threads)
+        return result
+    finally:
+        gates.order.release()
+
+
+async def _fetch(request: Request, settings: Settings, url: str) -> Fetched:
+    """Fetch for a URL upload, within the cap on concurrent fetches (429 beyond it)."""
+    gates = _gates(request, settings)
+    try:
+        gates.fetches.acquire_nowait()
+    except anyio.WouldBlock:
+        raise ApiError(
+            429,
+            f"{settings.fetch_concurrency} URL uploads are being fetched right now; try again"
+            " in a few seconds (or raise VIDENSBANK_FETCH_CONCURRENCY on the server).",
+            code="too_many_requests",
+            headers={"Retry-After": RETRY_AFTER_S},
+        ) from None
+    try:
+        return await anyio.to_thread.run_sync(fetch_url, settings, url, limiter=gates.threads)
+    finally:
+        gates.fetches.release()
 
 
 async def _capped(request: Request, limit: int, message: str) -> AsyncGenerator[bytes, None]:
@@ -111,11 +195,6 @@ async def _read_upload(request: Request, limit: int, message: str) -> tuple[str,
         await form.close()
 
 
-async def _refresh(holder: SnapshotHolder) -> None:
-    """Swap the new snapshot in now, so this worker's next request sees it."""
-    await run_in_threadpool(holder.refresh)
-
-
 UPLOAD_BODY = {
     "required": True,
     "content": {
@@ -147,6 +226,7 @@ UPLOAD_BODY = {
         **WRITE_ERRORS,
         413: {"model": ErrorBody, "description": "File larger than VIDENSBANK_MAX_UPLOAD_MB"},
         415: {"model": ErrorBody, "description": "Not a PDF, Markdown, text or HTML file"},
+        429: {"model": ErrorBody, "description": "Too many URL fetches at once; retry later"},
         502: {"model": ErrorBody, "description": "The URL could not be fetched"},
     },
     openapi_extra={"requestBody": UPLOAD_BODY},
@@ -158,53 +238,53 @@ async def upload_document(
     `file`, or JSON `{"url": "https://…"}` to fetch an HTML page or PDF. The file is
     ingested and a new snapshot built; the document is searchable when this returns.
     Uploading a file with the same name again replaces that document."""
-    limit = int(settings.max_upload_mb * 1024 * 1024)
-    too_large = (
-        f"The upload is larger than {settings.max_upload_mb:g} MB: split or compress the file,"
-        " or raise VIDENSBANK_MAX_UPLOAD_MB on the server."
-    )
+    limit = upload_limit(settings)
+    too_big = too_large(settings).message
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        raise ApiError(413, too_large)
+        raise ApiError(413, too_big)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "multipart/form-data":
+        filename, content_type, data = await _read_upload(request, limit, too_big)
+        work = partial(add_file, settings, filename, content_type, data)
+    elif media == "application/json":
+        fetched = await _fetch(request, settings, await _read_url(request))
+        work = partial(add_fetched, settings, fetched)
+    else:
+        raise ApiError(
+            415,
+            f"Unsupported request content type {media or '(none)'!r}: send multipart/form-data"
+            " with a 'file' field, or application/json with {\"url\": …}.",
+        )
+    outcome: WriteOutcome = await _write(request, settings, holder, work)
+    if outcome.status != "added":
+        response.status_code = 200
+    return _upload_result(holder, outcome)
+
+
+async def _read_url(request: Request) -> str:
+    body = b"".join([c async for c in _capped(request, MAX_JSON_BYTES, "JSON too large")])
     try:
-        if media == "multipart/form-data":
-            filename, content_type, data = await _read_upload(request, limit, too_large)
-            outcome: WriteOutcome = await run_in_threadpool(
-                ingest_upload, settings, filename, content_type, data
-            )
-        elif media == "application/json":
-            body = b"".join([c async for c in _capped(request, MAX_JSON_BYTES, "JSON too large")])
-            try:
-                url = str(UrlUpload.model_validate(json.loads(body or b"null")).url)
-            except (ValueError, ValidationError) as err:
-                raise ApiError(
-                    422,
-                    'Send JSON like {"url": "https://…"} with an http(s) address.',
-                    detail=str(err)[:500],
-                ) from None
-            outcome = await run_in_threadpool(fetch_url, settings, url)
-        else:
-            raise ApiError(
-                415,
-                f"Unsupported request content type {media or '(none)'!r}: send multipart/form-data"
-                " with a 'file' field, or application/json with {\"url\": …}.",
-            )
-    except UploadError as err:
-        raise _write_error(err) from None
-    await _refresh(holder)
+        return str(UrlUpload.model_validate(json.loads(body or b"null")).url)
+    except (ValueError, ValidationError) as err:
+        raise ApiError(
+            422,
+            'Send JSON like {"url": "https://…"} with an http(s) address.',
+            detail=str(err)[:500],
+        ) from None
+
+
+def _upload_result(holder: SnapshotHolder, outcome: WriteOutcome) -> UploadResult:
     searcher = holder.get()
     catalog = searcher.catalog
     document = catalog.documents.get(outcome.document_id)
-    if outcome.status != "added":
-        response.status_code = 200
     return UploadResult(
         document_id=outcome.document_id,
         status=outcome.status,
         title=document.title if document else None,
         passages=sum(1 for p in catalog.passages if p.document_id == outcome.document_id),
         cases=sum(1 for c in catalog.cases.values() if c.document_id == outcome.document_id),
-        version=searcher.snapshot.version,
+        version=outcome.version or searcher.snapshot.version,
     )
 
 
@@ -214,13 +294,13 @@ async def upload_document(
     responses={**WRITE_ERRORS, 404: {"model": ErrorBody, "description": "No such document"}},
 )
 async def remove_document(
-    document_id: Id, settings: SettingsDep, holder: HolderDep, _: Admin
+    request: Request, document_id: Id, settings: SettingsDep, holder: HolderDep, _: Admin
 ) -> DeleteResult:
     """Remove a document and build a snapshot without it. An uploaded file is deleted too;
     a file in the corpus folder stays (remove it there, or it returns with the next
     `vidensbank ingest`)."""
-    version = await run_in_threadpool(delete_document, settings, document_id)
-    if version is None:
+    work = partial(remove_documents, settings, [document_id])
+    outcome = await _write(request, settings, holder, work)
+    if outcome.version is None:
         raise ApiError(404, f"No document with id {document_id!r}: list them at /api/documents.")
-    await _refresh(holder)
-    return DeleteResult(document_id=document_id, version=version)
+    return DeleteResult(document_id=document_id, version=outcome.version)

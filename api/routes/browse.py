@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ...search import browse
+from ...search.similar import similar_cases as find_similar_cases
 from ..deps import SearcherDep
 from ..errors import ApiError, ErrorBody
 from ..schemas import (
@@ -17,7 +18,9 @@ from ..schemas import (
     Facets,
     Page,
     PassageContext,
+    SimilarCase,
     SimilarCases,
+    wire,
 )
 from ..validation import DocumentId, Id, Organisation, Theme, checked_filters
 
@@ -38,17 +41,22 @@ def list_documents(
     searcher: SearcherDep, offset: Offset = 0, limit: Limit = 100
 ) -> Page[DocumentSummary]:
     """All documents, newest first, with passage and case counts."""
-    items = browse.list_documents(searcher)
-    return Page(total=len(items), offset=offset, limit=limit, items=items[offset : offset + limit])
+    items = browse.list_documents(searcher.catalog)
+    return Page(
+        total=len(items),
+        offset=offset,
+        limit=limit,
+        items=[wire(DocumentSummary, d) for d in items[offset : offset + limit]],
+    )
 
 
 @router.get("/documents/{document_id}", response_model=DocumentDetail, responses=NOT_FOUND)
 def get_document(searcher: SearcherDep, document_id: Id) -> DocumentDetail:
     """One document with its sections and cases, e.g. `vaerdiskabende-gentagelser-2023`."""
-    document = browse.get_document(searcher, document_id)
+    document = browse.get_document(searcher.catalog, document_id)
     if document is None:
         raise ApiError(404, f"No document with id {document_id!r}: list them at /api/documents.")
-    return document
+    return wire(DocumentDetail, document)
 
 
 @router.get("/passages/{passage_id}", response_model=PassageContext, responses=NOT_FOUND)
@@ -58,12 +66,12 @@ def get_passage(
     neighbours: Annotated[int, Query(ge=0, le=10, description="Passages on each side")] = 2,
 ) -> PassageContext:
     """A passage (ids come from search results) with its neighbours for context."""
-    passage = browse.get_passage(searcher, passage_id, neighbours)
+    passage = browse.get_passage(searcher.catalog, passage_id, neighbours)
     if passage is None:
         raise ApiError(
             404, f"No passage with id {passage_id!r}: passage ids come from /api/search results."
         )
-    return passage
+    return wire(PassageContext, passage)
 
 
 @router.get("/cases", response_model=Page[CaseSummary], responses=NOT_FOUND)
@@ -78,9 +86,14 @@ def list_cases(
     """Cases in document order, optionally of one theme, organisation or document."""
     f = checked_filters(searcher, theme=theme, organisation=organisation, document=document)
     items = browse.list_cases(
-        searcher, theme=f.theme, organisation=f.organisation, document=f.document
+        searcher.catalog, theme=f.theme, organisation=f.organisation, document=f.document
     )
-    return Page(total=len(items), offset=offset, limit=limit, items=items[offset : offset + limit])
+    return Page(
+        total=len(items),
+        offset=offset,
+        limit=limit,
+        items=[wire(CaseSummary, c) for c in items[offset : offset + limit]],
+    )
 
 
 def _unknown_case(case_id: str) -> ApiError:
@@ -90,10 +103,10 @@ def _unknown_case(case_id: str) -> ApiError:
 @router.get("/cases/{case_id}", response_model=CaseDetail, responses=NOT_FOUND)
 def get_case(searcher: SearcherDep, case_id: Id) -> CaseDetail:
     """One case with its text, parent, sub-cases and links."""
-    case = browse.get_case(searcher, case_id)
+    case = browse.get_case(searcher.catalog, case_id)
     if case is None:
         raise _unknown_case(case_id)
-    return case
+    return wire(CaseDetail, case)
 
 
 @router.get("/cases/{case_id}/similar", response_model=SimilarCases, responses=NOT_FOUND)
@@ -104,14 +117,14 @@ def similar_cases(
 ) -> SimilarCases:
     """More like this: cases closest by embedding, never the case itself or its
     parent or sub-cases."""
-    results = browse.similar_cases(searcher, case_id, k)
+    results = find_similar_cases(searcher, case_id, k)
     if results is None:
         raise _unknown_case(case_id)
-    return SimilarCases(case_id=case_id, results=results)
+    return SimilarCases(case_id=case_id, results=[wire(SimilarCase, r) for r in results])
 
 
 @router.get("/facets", response_model=Facets, responses=NOT_FOUND)
 def facets(searcher: SearcherDep) -> Facets:
     """Themes, organisations, documents and years with counts, for filter menus. The
     `value` of each entry is what /api/search and /api/cases accept as filter."""
-    return browse.facet_values(searcher)
+    return wire(Facets, searcher.catalog.facets)

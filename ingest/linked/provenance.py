@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -121,19 +121,43 @@ def read_sidecar(copy: Path) -> Provenance | None:
     return record
 
 
+STAGING_SUFFIXES = (".part", ".staging", ".previous")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write under a hidden temporary name, fsync, rename: readers (ingest, --watch) never
-    see half a file."""
+    """Write under a unique hidden temporary name in the same folder, fsync, rename:
+    readers (ingest, --watch) never see half a file, and two writers never share a
+    temporary file. On failure the previous file is intact and the temporary is gone."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}.part")
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    tmp = Path(name)
     try:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Recovery after an interrupted write: delete hidden staging files (``.x.*.part``,
+    ``.staging``, ``.previous``) and provenance records whose copy is gone. Call it only
+    while holding the writer lock, so no write in progress loses its files."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in sorted(folder.rglob(".*")):
+        if path.is_file() and path.name.endswith(STAGING_SUFFIXES):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    for record in sorted(folder.rglob("*" + SIDECAR_SUFFIX)):
+        provenance = read_record(record.with_name(record.name.removesuffix(SIDECAR_SUFFIX)))
+        if provenance is not None and not (record.parent / provenance.file).is_file():
+            record.unlink(missing_ok=True)
+            removed.append(record)
+    return removed
 
 
 def write_record(base: Path, record: Provenance) -> None:

@@ -15,7 +15,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pypdf import PdfReader
+from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from ..errors import IngestError
@@ -27,7 +27,7 @@ _MAX_HEADING_CHARS = 200
 _JUNK_TITLES = ("untitled", "microsoft word", "document", "indesign", "layout 1")
 _TOC_LINE = re.compile(r"^(?P<title>\S.*?)\s*(?:\.\s*){4,}(?P<page>\d{1,4})$")
 _BULLET = re.compile(r"^[•●▪■◦‣⁃]\s*")
-_DECRYPT_HINT = "decrypt it first, e.g. qpdf --decrypt in.pdf out.pdf"
+_DECRYPT_HINT = "decrypt it first, e.g. qpdf --decrypt --password=… in.pdf out.pdf"
 _REPAIR_HINT = "re-export it or try repairing it, e.g. qpdf in.pdf repaired.pdf"
 
 
@@ -105,9 +105,12 @@ def _open(data: bytes, source: str) -> PdfReader:
                 f"PDF is encrypted with an unsupported scheme ({err}); {_DECRYPT_HINT}"
             ) from err
         except (PdfReadError, FileNotDecryptedError):
-            opened = 0
-        if not opened:
-            raise IngestError(f"PDF is encrypted (password required): {_DECRYPT_HINT}")
+            opened = PasswordType.NOT_DECRYPTED
+        if not opened:  # a user password: the text cannot be read without it
+            raise IngestError(
+                "encrypted PDF: a password is needed to read it. The PDF is encrypted with a"
+                f" user password: {_DECRYPT_HINT}"
+            )
     return reader
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
 from vidensbank.api.app import create_app
 from vidensbank.api.holder import SnapshotHolder
 
@@ -148,3 +149,111 @@ def test_unexpected_errors_are_500_without_details(
     with TestClient(app, raise_server_exceptions=False) as client:
         error = assert_error(client.get("/api/boom"), 500, "internal_error")
         assert "secret" not in error["message"]
+
+
+def test_5xx_bodies_are_generic_and_name_the_request_id(
+    seed_settings, seed_searcher, tmp_path
+) -> None:
+    empty = tmp_path / "hemmelig-mappe"
+    settings = seed_settings.model_copy(update={"data_dir": empty})
+    app = create_app(settings, holder=SnapshotHolder(settings, embedder=seed_searcher.embedder))
+
+    def boom() -> None:
+        raise RuntimeError(f"faiss/impl/index_read.cpp:42 in {empty} pid 4242")
+
+    app.add_api_route("/api/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for path in ("/readyz", "/api/search?q=udsættelser", "/api/boom", "/?q=x"):
+            response = client.get(path)
+            assert response.status_code >= 500, path
+            request_id = response.headers["x-request-id"]
+            assert request_id and request_id in response.text, path
+            for leak in (str(empty), "hemmelig", "faiss", ".cpp", "4242", "Traceback"):
+                assert leak not in response.text, (path, leak)
+        error = assert_error(client.get("/api/boom"), 500, "internal_error")
+        assert error["detail"]["request_id"] in error["message"]
+
+
+def test_409_busy_names_no_pid_or_data_dir(read_app: FastAPI, seed_settings, seed_searcher):
+    from pathlib import Path
+
+    from vidensbank.lock import LockBusy
+
+    app = create_app(
+        seed_settings, holder=SnapshotHolder(seed_settings, embedder=seed_searcher.embedder)
+    )
+
+    def busy() -> None:
+        raise LockBusy("98765", Path("/srv/hemmelig/data"))
+
+    app.add_api_route("/api/busy", busy, methods=["POST"])
+    with TestClient(app) as client:
+        response = client.post("/api/busy")
+        assert_error(response, 409, "busy")
+        assert response.headers["retry-after"]
+        assert "98765" not in response.text and "hemmelig" not in response.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/api/facets", "/api/nothing", "/docs", "/openapi.json", "/static/vidensbank.css"]
+)
+def test_every_response_is_nosniff_with_a_request_id(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert len(response.headers["x-request-id"]) >= 8
+
+
+def test_head_is_answered_for_get_routes(client: TestClient) -> None:
+    for path in ("/", "/api/facets", "/api/search?q=udsættelser&k=1", "/healthz"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_trailing_slash_redirect_does_not_echo_the_host(client: TestClient) -> None:
+    response = client.get(
+        "/api/facets/?x=1", headers={"Host": "evil.example"}, follow_redirects=False
+    )
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/facets?x=1"
+    assert "evil" not in response.text + response.headers["location"]
+    assert client.get("/ingen-side/", follow_redirects=False).status_code == 404
+
+
+def test_slash_redirect_never_points_off_site(read_app: FastAPI) -> None:
+    from vidensbank.api.middleware import slash_redirect
+
+    scope = {"type": "http", "method": "GET", "query_string": b"", "app": read_app}
+    assert slash_redirect({**scope, "path": "//api/facets/"}) == "/api/facets"
+    assert slash_redirect({**scope, "path": "//evil.example/"}) is None
+    assert slash_redirect({**scope, "path": "/"}) is None
+
+
+def test_access_log_redacts_secrets(client: TestClient, caplog) -> None:
+    with caplog.at_level("INFO", logger="vidensbank.access"):
+        client.get("/api/facets?token=hemmelig1&api_key=hemmelig2&Password=hemmelig3&x=synlig")
+    lines = [r.getMessage() for r in caplog.records if r.name == "vidensbank.access"]
+    assert lines and "synlig" in lines[-1] and "[redacted]" in lines[-1]
+    assert "hemmelig" not in lines[-1]
+
+
+def test_uvicorn_access_log_filter_redacts_secrets() -> None:
+    import logging
+    import logging.config
+
+    from vidensbank.api.middleware import RedactSecrets
+    from vidensbank.commands.serve import log_config
+
+    logging.config.dictConfig(log_config("info"))  # the config `vidensbank serve` uses
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/api/facets?secret_key=hemmelig&q=ok", "1.1", 200),
+        None,
+    )
+    assert RedactSecrets().filter(record)
+    line = record.getMessage()
+    assert "hemmelig" not in line and "q=ok" in line and "[redacted]" in line

@@ -66,3 +66,36 @@ def test_new_snapshot_is_served_within_two_seconds_without_failures(
         assert has_new_doc == (version == new), (version, documents)
     totals = {v: {t for vv, t, *_ in seen if vv == v} for v in (old, new)}
     assert all(len(t) == 1 for t in totals.values()), totals
+
+
+def test_a_damaged_new_snapshot_is_not_swapped_in_and_the_next_ingest_heals_it(
+    writable: Callable, tmp_path
+) -> None:
+    settings, client = writable(reload_interval_s=60)  # refreshed by hand below
+    holder = client.app.state.holder
+    old = client.get("/readyz").json()["version"]
+    note = tmp_path / "delebiler.md"
+    note.write_text(NOTE, encoding="utf-8")
+    damaged = ingest_and_build(settings, [note], progress=False).build
+    assert damaged is not None
+    with (damaged.path / "dense.faiss").open("r+b") as handle:
+        handle.truncate(100)
+
+    assert holder.refresh() is False  # nothing new is served
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "degraded"
+    assert (ready["version"], ready["fallback_from"]) == (old, damaged.version)
+    assert ready["reason"].startswith("dense.faiss has 100 bytes")
+    stats = client.get("/api/stats").json()
+    assert (stats["status"], stats["version"]) == ("degraded", old)
+    response = client.get("/api/search", params={"q": QUERY, "mode": "lexical"})
+    assert response.status_code == 200 and response.headers["x-snapshot-version"] == old
+
+    healed = ingest_and_build(settings, [note], progress=False).build  # nothing changed but
+    assert healed is not None and healed.version != damaged.version  # the damage: rebuilt
+    assert holder.refresh() is True
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["version"] == healed.version
+    assert ready["fallback_from"] is None and ready["reason"] is None
+    body = client.get("/api/search", params={"q": QUERY, "k": 50, "mode": "lexical"}).json()
+    assert "delebiler" in {h["document"]["id"] for h in body["results"]}

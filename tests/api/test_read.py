@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 
 from vidensbank.cli import main
 
+from ..conftest import ROOT
+
 QUESTION = "hvordan kan økonomisk rådgivning forebygge udsættelser?"
 EXPECTED_CASE = "vaerdiskabende-gentagelser-2023--oekonomisk-raadgivning"
 
@@ -157,3 +159,83 @@ def test_cli_search_json_is_what_the_api_returns(
         assert cli["results"], args
         cli.pop("took_ms"), api.pop("took_ms")
         assert cli == api, args
+
+
+def _document_urls(client: TestClient, doc_id: str, query: str) -> dict[str, str]:
+    """The document's URL as every read endpoint shows it."""
+    listed = next(d for d in client.get("/api/documents").json()["items"] if d["id"] == doc_id)
+    hit = next(h for h in search(client, q=query, k=10)["results"] if h["document"]["id"] == doc_id)
+    passage = client.get(f"/api/passages/{hit['passage_id']}").json()["passage"]
+    urls = {
+        "documents": listed["url"],
+        "document": client.get(f"/api/documents/{doc_id}").json()["url"],
+        "search": hit["document"]["url"],
+        "passage": passage["document"]["url"],
+    }
+    cases = client.get("/api/cases", params={"document": doc_id}).json()["items"]
+    if cases:
+        urls["cases"] = cases[0]["document"]["url"]
+        urls["case"] = client.get(f"/api/cases/{cases[0]['id']}").json()["document"]["url"]
+    return urls
+
+
+def test_public_url_is_the_web_address_when_there_is_one(client: TestClient, seed_settings):
+    doc_id = client.get("/api/documents").json()["items"][0]["id"]
+    urls = _document_urls(client, doc_id, QUESTION)
+    assert set(urls.values()) == {"https://almennet.dk"}, urls
+    case_id = client.get("/api/cases").json()["items"][0]["id"]
+    similar = client.get(f"/api/cases/{case_id}/similar").json()["results"]
+    assert {r["document"]["url"] for r in similar} == {"https://almennet.dk"}
+    for path in ("/api/documents", f"/api/cases/{case_id}", "/api/search?q=udsættelser"):
+        text = client.get(path).text
+        assert str(seed_settings.data_dir) not in text and str(ROOT) not in text, path
+
+
+def test_uploaded_document_is_reached_through_vidensbank_not_a_path(writable) -> None:
+    """An upload has no web address: every endpoint shows /documents/{id}/file, which
+    serves exactly the stored file; no body shows where the server keeps it."""
+    from .conftest import TOKEN, auth
+
+    settings, client = writable(admin_token=TOKEN)
+    content = "# Grønne tage\n\nSedum på cykelskurene giver bier mad hele sommeren.\n".encode()
+    created = client.post(
+        "/api/documents", files={"file": ("groenne-tage.md", content)}, headers=auth()
+    )
+    assert created.status_code == 201, created.text
+    doc_id = created.json()["document_id"]
+    urls = _document_urls(client, doc_id, "sedum på cykelskurene")
+    assert set(urls.values()) == {f"/documents/{doc_id}/file"}, urls
+    for path in ("/api/documents", f"/api/documents/{doc_id}", "/api/search?q=sedum"):
+        assert str(settings.data_dir) not in client.get(path).text, path
+    stored = client.get(f"/documents/{doc_id}/file")
+    assert stored.status_code == 200 and stored.content == content
+    assert stored.headers["x-content-type-options"] == "nosniff"
+    assert "filename=" in stored.headers["content-disposition"]
+
+
+def test_public_url_rule() -> None:
+    from vidensbank.search.catalog import DocumentInfo
+
+    def doc(source_url: str | None, doc_id: str = "a b/c") -> DocumentInfo:
+        return DocumentInfo(doc_id, "T", None, source_url, "/srv/data/x.md", "md", None, None, {})
+
+    assert doc("https://almennet.dk/x.pdf").url == "https://almennet.dk/x.pdf"
+    assert doc(" HTTP://a.dk ").url == "HTTP://a.dk"
+    for local in (None, "", "/srv/data/x.md", "file:///srv/data/x.md", "javascript:alert(1)"):
+        assert doc(local).url == "/documents/a%20b%2Fc/file", local
+
+
+def test_derived_data_belongs_to_the_snapshot(seed_searcher) -> None:
+    """Facets, counts and case vectors are computed once per catalog, and a fresh catalog
+    of the same snapshot computes its own (nothing is kept in a module-level cache)."""
+    from vidensbank.search.catalog import Catalog
+
+    catalog = seed_searcher.catalog
+    assert catalog.facets is catalog.facets and catalog.counts is catalog.counts
+    dense, embedder = seed_searcher.snapshot.dense, seed_searcher.embedder
+    assert catalog.case_vectors(dense, embedder) is catalog.case_vectors(dense, embedder)
+    fresh = Catalog(catalog.path)
+    try:
+        assert fresh.facets is not catalog.facets and fresh.facets == catalog.facets
+    finally:
+        fresh.close()

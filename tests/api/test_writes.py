@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import os
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+
+from vidensbank.lock import writer_lock
 
 from .conftest import TOKEN, auth
 from .test_errors import assert_error
@@ -108,7 +114,7 @@ def local_site() -> Iterator[str]:
 
 
 def test_upload_by_url(writable: Callable, local_site: str) -> None:
-    _, client = writable(admin_token=TOKEN)
+    _, client = writable(admin_token=TOKEN, fetch_allow_hosts="127.0.0.1")
     response = client.post(
         "/api/documents", json={"url": f"{local_site}/side.html"}, headers=auth()
     )
@@ -125,3 +131,108 @@ def test_upload_by_url(writable: Callable, local_site: str) -> None:
         client.post("/api/documents", json={"url": f"{local_site}/mangler.html"}, headers=auth()),
         502,
     )
+
+
+def test_a_local_address_is_refused_without_the_allow_list_like_an_unreachable_one(
+    writable: Callable, local_site: str
+) -> None:
+    settings, client = writable(admin_token=TOKEN)
+    refused = client.post("/api/documents", json={"url": f"{local_site}/side.html"}, headers=auth())
+    decimal = f"http://2130706433:{local_site.rsplit(':', 1)[1]}/side.html"
+    spelled = client.post("/api/documents", json={"url": decimal}, headers=auth())
+    for response in (refused, spelled):
+        error = assert_error(response, 502)
+        assert "127.0.0.1" not in error["message"]
+    assert not (settings.data_dir / "uploads").exists()
+
+
+def test_a_busy_writer_gives_409_with_retry_after_and_leaves_no_trace(
+    writable: Callable,
+) -> None:
+    settings, client = writable(admin_token=TOKEN, write_wait_s=0.3)
+    with writer_lock(settings.data_dir):  # e.g. a `vidensbank ingest` in another process
+        response = client.post(
+            "/api/documents", files={"file": ("travl.md", NOTE.encode())}, headers=auth()
+        )
+        deleted = client.delete("/api/documents/vaerdiskabende-gentagelser-2023", headers=auth())
+    for busy in (response, deleted):
+        error = assert_error(busy, 409, "busy")
+        assert int(busy.headers["retry-after"]) > 0
+        assert str(os.getpid()) not in busy.text
+        assert str(settings.data_dir) not in busy.text and "pid" not in error["message"]
+    uploads = settings.data_dir / "uploads"
+    assert not uploads.exists() or list(uploads.iterdir()) == []
+
+
+def test_a_refused_replacement_leaves_the_previous_file_and_document(writable: Callable) -> None:
+    settings, client = writable(admin_token=TOKEN)
+    first = client.post(
+        "/api/documents", files={"file": ("note.md", NOTE.encode())}, headers=auth()
+    )
+    assert first.status_code == 201, first.text
+    broken = client.post(
+        "/api/documents", files={"file": ("note.md", b"#\n\n   \n")}, headers=auth()
+    )
+    assert_error(broken, 422, "ingest_failed")
+    folder = settings.data_dir / "uploads"
+    assert sorted(p.name for p in folder.iterdir()) == ["note.md"]  # no staging, no backup
+    assert (folder / "note.md").read_bytes() == NOTE.encode()
+    hits = client.get("/api/search", params={"q": "booking af vasketider i vaskeriet", "k": 1})
+    assert hits.json()["results"][0]["document"]["id"] == first.json()["document_id"]
+
+
+def test_names_without_latin_letters_get_their_own_stable_file(writable: Callable) -> None:
+    settings, client = writable(admin_token=TOKEN)
+    names = ["Отчёт.md", "报告.md", "Αναφορά.md", "..md", ".."]
+    saved = []
+    for index, name in enumerate(names):
+        text = NOTE.replace("Solgården", f"Solgården {index}").encode()
+        upload = {"file": (name, text, "text/markdown")}
+        response = client.post("/api/documents", files=upload, headers=auth())
+        assert response.status_code == 201, response.text
+        saved.append(response.json()["document_id"])
+    assert len(set(saved)) == len(names)
+    files = sorted(p.name for p in (settings.data_dir / "uploads").iterdir())
+    assert len(files) == len(names) and "upload.md" not in files
+    assert any(f.startswith("otchiot-") for f in files), files
+    # the same name again replaces its own document (the name, not the content, is hashed)
+    again = NOTE.replace("Solgården", "Solgården igen").encode()
+    response = client.post("/api/documents", files={"file": ("Отчёт.md", again)}, headers=auth())
+    assert response.json()["status"] == "updated" and response.json()["document_id"] == saved[0]
+
+
+def _pdf(text: str) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, text)
+    return bytes(pdf.output())
+
+
+def _encrypted(data: bytes, user: str, algorithm: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=user, owner_password="ejerens-kodeord", algorithm=algorithm)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_encrypted_pdfs_open_with_an_owner_password_and_need_the_user_password(
+    writable: Callable, algorithm: str
+) -> None:
+    _, client = writable(admin_token=TOKEN)
+    text = (
+        "Beboerhuset i Lindeparken blev renoveret med frivillige kræfter. Beboerne malede selv"
+        " salen og byggede nye borde til fællesspisningen hver torsdag."
+    )
+    owner_only = _encrypted(_pdf(text), "", algorithm)
+    opened = client.post(
+        "/api/documents", files={"file": ("beboerhus.pdf", owner_only)}, headers=auth()
+    )
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["passages"] > 0
+    locked = _encrypted(_pdf(text), "hemmelig", algorithm)
+    refused = client.post("/api/documents", files={"file": ("laast.pdf", locked)}, headers=auth())
+    error = assert_error(refused, 422, "ingest_failed")
+    assert "encrypted PDF: a password is needed to read it" in error["message"]

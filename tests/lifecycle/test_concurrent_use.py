@@ -11,12 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from vidensbank.search.searcher import Searcher, Snapshot
-from vidensbank.search.snapshot import current_path
 
 from tests.lifecycle.conftest import CliProcess, closed_port, filler, make_corpus, settings_for
 from tests.lifecycle.test_crash_safety import ENERGI, TRYGHED
 from vidensbank.lock import writer_lock
+from vidensbank.search.searcher import Searcher, Snapshot
+from vidensbank.search.snapshot import current_path
 from vidensbank.services import ingest_and_build, query_embedder
 
 NEW = (

@@ -7,12 +7,11 @@ import sqlite3
 import time
 from pathlib import Path
 
-from vidensbank.ingest.pipeline import Ingestor
-from vidensbank.search.searcher import Searcher, Snapshot
-from vidensbank.search.snapshot import current_path
-
 from tests.lifecycle.conftest import CliProcess, filler, make_corpus, settings_for
+from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.lock import writer_lock
+from vidensbank.search.searcher import Searcher, Snapshot
+from vidensbank.search.snapshot import current_path, verify_snapshot
 from vidensbank.services import ingest_and_build, query_embedder
 from vidensbank.store import Store
 
@@ -41,6 +40,7 @@ KILL_POINTS = [
 def check_consistent(settings) -> None:
     path = current_path(settings.index_dir)
     assert path is not None, "no current snapshot"
+    verify_snapshot(path)  # manifest schema and every file's checksum as the build wrote them
     snapshot = Snapshot.load(path)
     try:
         searcher = Searcher(snapshot, query_embedder(settings))

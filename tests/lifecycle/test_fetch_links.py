@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from vidensbank.ingest.linked.provenance import LINKED_FOR_CASE_SQL
-from vidensbank.search.snapshot import current_path
 
 from tests.lifecycle.conftest import (
     LIFECYCLE,
@@ -21,6 +19,8 @@ from tests.lifecycle.conftest import (
 )
 from tests.lifecycle.test_fetcher import pdf_bytes
 from vidensbank.cli import main
+from vidensbank.ingest.linked.provenance import LINKED_FOR_CASE_SQL
+from vidensbank.search.snapshot import current_path
 from vidensbank.services import load_searcher
 from vidensbank.store import Store
 
@@ -54,6 +54,7 @@ def test_fetch_links_ingests_linked_material_for_cases(
     corpus = make_corpus(tmp_path / "corpus", {"kilde.md": source_text(site.base)})
     settings = settings_for(tmp_path, corpus)
     set_env(monkeypatch, settings)
+    monkeypatch.setenv("VIDENSBANK_FETCH_ALLOW_HOSTS", "127.0.0.1")  # the local test site
     assert main(["ingest", "--quiet"]) == 0
 
     # --domains elsewhere: nothing is requested at all
@@ -119,6 +120,7 @@ def test_without_network_every_url_is_unreachable_and_nothing_changes(
     corpus = make_corpus(tmp_path / "corpus", {"kilde.md": source_text(base)})
     settings = settings_for(tmp_path, corpus)
     set_env(monkeypatch, settings)
+    monkeypatch.setenv("VIDENSBANK_FETCH_ALLOW_HOSTS", "127.0.0.1")
     assert main(["ingest", "--quiet"]) == 0
     capsys.readouterr()
     with Store(settings.store_path) as store:

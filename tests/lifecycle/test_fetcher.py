@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from pathlib import Path
 
+import pytest
 from fpdf import FPDF
-from vidensbank.ingest.linked.fetcher import FetchOptions, LinkTarget, fetch_links
+
+from tests.lifecycle.conftest import LIFECYCLE, Route, Site, closed_port
+from tests.lifecycle.slow_site import drip_server
+from vidensbank.ingest.linked.fetcher import UNREACHABLE, FetchOptions
+from vidensbank.ingest.linked.guard import AllowList
+from vidensbank.ingest.linked.links import LinkTarget, fetch_links
 from vidensbank.ingest.linked.provenance import SIDECAR_SUFFIX, base_path, read_record
 
-from tests.lifecycle.conftest import Route, Site, closed_port
-
 UA = "Vidensbank/0.1 (+test)"
+LOOPBACK = AllowList.parse(["127.0.0.1"])
 
 
 def options(**kwargs: object) -> FetchOptions:
-    defaults: dict[str, object] = {"user_agent": UA, "delay_s": 0.0, "timeout_s": 1.0}
+    defaults: dict[str, object] = {
+        "user_agent": UA,
+        "delay_s": 0.0,
+        "timeout_s": 1.0,
+        "allow": LOOPBACK,  # the test server is on 127.0.0.1, refused unless allowed
+    }
     return FetchOptions(**{**defaults, **kwargs})  # type: ignore[arg-type]
 
 
@@ -164,3 +175,74 @@ def test_unreachable_hosts_are_reported_and_an_earlier_copy_is_kept(
     assert report.outcomes[1].status == "relinked"
     assert {p: p.read_bytes() for p in linked.rglob("*.html")} == copies
     assert read_record(base_path(linked, url)).linked_from == []
+
+
+def test_local_addresses_are_refused_and_look_exactly_like_unreachable_ones(
+    site: Site, tmp_path: Path
+) -> None:
+    site.page("/artikler/solceller", "solceller-v1.html")
+    refused = run([f"{site.base}/artikler/solceller"], tmp_path / "a", allow=AllowList())
+    assert site.seen == []  # not even robots.txt: the guard sits before the socket
+    dead = f"http://127.0.0.1:{closed_port()}/artikler/solceller"
+    unreachable = run([dead], tmp_path / "b")  # allowed, but nothing listens
+    assert refused.outcomes[0].status == unreachable.outcomes[0].status == "failed"
+    assert refused.outcomes[0].reason == unreachable.outcomes[0].reason == UNREACHABLE
+
+
+def test_every_redirect_hop_is_checked_against_the_guard(site: Site, tmp_path: Path) -> None:
+    # Only the name "localhost" is allowed: a redirect from it to 127.0.0.1, however
+    # spelled, is a hop to an address nobody allowed.
+    site.page("/ny-side", "ny-side.html")
+    site.routes["/til-ip"] = Route(
+        status=302, headers={"Location": f"http://127.0.0.1:{site.port}/ny-side"}
+    )
+    site.routes["/til-decimal"] = Route(
+        status=302, headers={"Location": f"http://2130706433:{site.port}/ny-side"}
+    )
+    local = f"http://localhost:{site.port}"
+    urls = [f"{local}/til-ip", f"{local}/til-decimal", f"{local}/ny-side"]
+    report = run(urls, tmp_path / "linked", allow=AllowList.parse(["localhost"]))
+    to_ip, to_decimal, direct = report.outcomes
+    assert to_ip.status == to_decimal.status == "failed"
+    assert to_ip.reason == to_decimal.reason == UNREACHABLE
+    assert direct.status == "new"  # the allowed name itself is fetched
+    assert site.paths().count("/ny-side") == 1  # only the direct request reached it
+    assert {s.host for s in site.seen} == {f"localhost:{site.port}"}
+
+
+@pytest.mark.parametrize("path", ["/body", "/headers"])
+def test_a_slow_drip_server_is_cut_off_at_the_overall_deadline(tmp_path: Path, path: str) -> None:
+    with drip_server(interval_s=0.1) as base:  # every read gets a byte well within 1 s
+        started = time.monotonic()
+        report = run([base + path], tmp_path / "linked", timeout_s=1.0, deadline_s=1.5)
+        elapsed = time.monotonic() - started
+    outcome = report.outcomes[0]
+    assert outcome.status == "failed"
+    assert outcome.reason == "timed out: no complete answer within 1.5 s"
+    assert elapsed < 3.0, elapsed
+
+
+def test_robots_txt_wildcards_and_end_anchors_are_honoured(site: Site, tmp_path: Path) -> None:
+    site.routes["/robots.txt"] = Route(
+        body=b"User-agent: *\nDisallow: /*.pdf$\n", content_type="text/plain"
+    )
+    pdf = Route(body=pdf_bytes("Regnbede i Sonderborg."), content_type="application/pdf")
+    site.routes["/filer/rapport.pdf"] = pdf
+    site.routes["/filer/rapport.pdf?udgave=2"] = pdf
+    urls = [f"{site.base}/filer/rapport.pdf", f"{site.base}/filer/rapport.pdf?udgave=2"]
+    anchored, with_query = run(urls, tmp_path / "linked").outcomes
+    assert anchored.status == "skipped" and "robots.txt" in anchored.reason
+    assert with_query.status == "new"
+    assert "/filer/rapport.pdf" not in site.paths()
+
+
+def test_a_missing_or_generic_content_type_is_sniffed(site: Site, tmp_path: Path) -> None:
+    page = (LIFECYCLE / "ny-side.html").read_bytes()
+    site.routes["/uden-type"] = Route(body=page, content_type="application/octet-stream")
+    site.routes["/pdf-uden-type"] = Route(body=pdf_bytes("Regnbede."), content_type="")
+    site.routes["/tekst"] = Route(body=b"bare tekst", content_type="application/octet-stream")
+    urls = [f"{site.base}/uden-type", f"{site.base}/pdf-uden-type", f"{site.base}/tekst"]
+    html, pdf, text = run(urls, tmp_path / "linked").outcomes
+    assert html.status == "new" and html.file.suffix == ".html"
+    assert pdf.status == "new" and pdf.file.suffix == ".pdf"
+    assert text.status == "failed" and "not HTML or PDF" in text.reason

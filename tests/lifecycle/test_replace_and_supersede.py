@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from vidensbank.search.types import Filters
 
 from tests.ingest.test_pipeline import make_pdf
 from tests.lifecycle.conftest import LIFECYCLE, make_corpus, set_env, settings_for
 from vidensbank.cli import main
+from vidensbank.search.types import Filters
 from vidensbank.services import ingest_and_build, load_searcher
 from vidensbank.store import Store
 

@@ -9,11 +9,10 @@ import threading
 import time
 from pathlib import Path
 
-from vidensbank.ingest.watch import is_partial, is_relevant, watch_and_ingest
-from vidensbank.search.snapshot import current_path
-
 from tests.ingest.test_pipeline import GOOD_TEXT, make_pdf
 from tests.lifecycle.conftest import CliProcess, make_corpus, settings_for
+from vidensbank.ingest.watch import is_partial, is_relevant, watch_and_ingest
+from vidensbank.search.snapshot import current_path
 from vidensbank.services import ingest_and_build
 
 

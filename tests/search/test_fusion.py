@@ -1,4 +1,5 @@
 import pytest
+
 from vidensbank.search.fusion import STRATEGIES, FusedResult, convex, fuse, rrf
 
 DENSE = [("a", 0.9), ("b", 0.8), ("c", 0.5)]
@@ -79,10 +80,18 @@ def test_fuse_dispatches_by_name_and_passes_params() -> None:
 
 
 def test_unknown_strategy_lists_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"'borda'.*convex, rrf"):
+    with pytest.raises(ValueError, match=r"'borda'.*convex, learned, rrf"):
         fuse({"dense": DENSE}, strategy="borda")
 
 
 def test_empty_input() -> None:
     assert fuse({}) == []
     assert fuse({"dense": [], "lexical": []}, strategy="convex") == []
+
+
+def test_learned_ranks_by_the_given_relevance_and_ignores_list_scores() -> None:
+    lists = {"dense": [("a", 0.9), ("b", 0.8), ("c", 0.1)], "lexical": [("c", 9.0), ("d", 1.0)]}
+    fused = fuse(lists, strategy="learned", relevance={"a": 0.2, "b": 0.7, "c": 0.7, "d": 0.05})
+    # b and c tie on relevance: c is first in the lexical list, b second in the dense one.
+    assert [r.id for r in fused] == ["c", "b", "a", "d"]
+    assert [r.score for r in fused] == [0.7, 0.7, 0.2, 0.05]

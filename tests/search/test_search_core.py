@@ -4,10 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.search.embed.factory import create_embedder
 from vidensbank.search.eval import evaluate, read_queries
-from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
+from vidensbank.search.manifest import EmbedderInfo
+from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.snapshot import (
     FORMAT_VERSION,
     SnapshotError,
@@ -15,7 +17,6 @@ from vidensbank.search.snapshot import (
     current_path,
 )
 from vidensbank.search.types import Filters, Mode
-
 from vidensbank.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,8 +50,8 @@ def small(tmp_path_factory: pytest.TempPathFactory):
     store.close()
 
 
-def searcher_for(root: Path, embedder) -> Searcher:
-    return Searcher(Snapshot.load(current_path(root / "index")), embedder)
+def searcher_for(root: Path, embedder, **options) -> Searcher:
+    return Searcher(Snapshot.load(current_path(root / "index")), embedder, **options)
 
 
 def top_document(searcher: Searcher, query: str, mode: Mode = Mode.HYBRID) -> str:
@@ -71,7 +72,7 @@ def test_paraphrase_with_no_word_in_common_ranks_first(small) -> None:
 
 def test_word_matches_weigh_as_much_as_the_share_of_known_query_words(small) -> None:
     root, _, embedder, _ = small
-    searcher = searcher_for(root, embedder)
+    searcher = searcher_for(root, embedder, fusion="convex", min_relevance=0)
     query = "budget help for residents in debt"  # English; only "budget" is a corpus word
     share = searcher.snapshot.lexical.known_share(query)
     assert share == pytest.approx(1 / 4)  # budget, help, residents, debt
@@ -159,9 +160,9 @@ def test_interrupted_build_leaves_the_previous_snapshot_current(small, tmp_path:
 
 def test_snapshot_from_another_embedder_is_refused(small) -> None:
     _root, _, embedder, _ = small
-    manifest = {"embedder": {"model_id": "other/model", "family": "other", "dimension": 768}}
+    built = EmbedderInfo(model_id="other/model", family="other", dimension=768)
     with pytest.raises(SnapshotError, match="VIDENSBANK_EMBEDDER"):
-        check_compatible(manifest, embedder)
+        built.require_compatible(embedder)
 
 
 def test_filters_and_diversity_on_the_seed(seed_searcher) -> None:
@@ -198,18 +199,83 @@ def test_seed_question_finds_the_case(seed_searcher) -> None:
     assert np.isfinite(hit.score)
 
 
-def test_the_shipped_eval_set_meets_the_quality_bar(seed_searcher) -> None:
-    """What `vidensbank eval eval/dev.jsonl` reports on the shipped corpus: hybrid Recall@5
-    >= 0.95 and MRR@10 >= 0.90, and hybrid at least as good as either retriever alone."""
-    queries = read_queries(ROOT / "eval" / "dev.jsonl")
+def _overall(seed_searcher, name: str) -> dict[str, dict[str, float]]:
     report = evaluate(
-        queries,
-        lambda query, mode: seed_searcher.search(query, k=10, mode=mode).results,
+        read_queries(ROOT / "eval" / name),
+        lambda query, mode: seed_searcher.search(query, k=10, mode=mode, min_relevance=0).results,
         lambda document_id: seed_searcher.catalog.documents[document_id].source,
     )
-    table = {mode: report.table[mode]["all"] for mode in report.modes}
-    assert table["hybrid"]["R@5"] >= 0.95, table
-    assert table["hybrid"]["MRR@10"] >= 0.90, table
+    return {mode: report.table[mode]["all"] for mode in report.modes}
+
+
+@pytest.mark.parametrize(
+    "name", ["dev.jsonl", "seed-natural-dev.jsonl", "seed-natural-heldout.jsonl"]
+)
+def test_hybrid_ranks_at_least_as_well_as_either_retriever(seed_searcher, name: str) -> None:
+    """Issue 13's bar on every seed set: hybrid >= dense and >= lexical on R@1, MRR@10 and
+    nDCG@10 (held-out included: it was never fitted on)."""
+    table = _overall(seed_searcher, name)
     for single in ("dense", "lexical"):
-        for metric in ("R@5", "MRR@10"):
+        for metric in ("R@1", "MRR@10", "nDCG@10"):
             assert table["hybrid"][metric] >= table[single][metric], (single, metric, table)
+
+
+def test_the_shipped_eval_set_meets_the_quality_bar(seed_searcher) -> None:
+    """What `vidensbank eval eval/dev.jsonl` reports on the shipped corpus: hybrid Recall@5
+    = 1.0 and MRR@10 >= 0.95."""
+    table = _overall(seed_searcher, "dev.jsonl")
+    assert table["hybrid"]["R@5"] == 1.0, table
+    assert table["hybrid"]["MRR@10"] >= 0.95, table
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Not met yet (seed fit): gibberish reaches relevance 0.34 / 0.18 against the fitted"
+    " floor 0.012; the answerability model has too few no-answer questions to learn that a"
+    " query with no known word and nothing covered has no answer",
+)
+@pytest.mark.parametrize("query", ["qwxzyvbnmqwxz", "asdf jkl"])
+def test_gibberish_gets_nothing_above_the_default_floor(seed_searcher, query: str) -> None:
+    response = seed_searcher.search(query)
+    assert response.total == 0 and response.results == [] and response.nearest
+
+
+def test_every_hit_carries_a_relevance_and_hybrid_ranks_by_it(small) -> None:
+    root, _, embedder, _ = small
+    searcher = searcher_for(root, embedder, min_relevance=0)
+    for mode in Mode:
+        hits = searcher.search("hjælp til gæld og budget", k=5, mode=mode).results
+        assert hits and all(0.0 <= h.relevance <= 1.0 for h in hits)
+    hybrid = searcher.search("hjælp til gæld og budget", k=5).results
+    assert [h.relevance for h in hybrid] == sorted((h.relevance for h in hybrid), reverse=True)
+    assert hybrid[0].document.id == "raadgivning"
+
+
+def test_the_floor_drops_and_uncounts_hits_below_it(small) -> None:
+    root, _, embedder, _ = small
+    searcher = searcher_for(root, embedder)
+    query = "hjælp til gæld og budget"
+    everything = searcher.search(query, min_relevance=0)
+    floor = everything.results[1].relevance + 1e-4  # between the first and second hit
+    kept = searcher.search(query, min_relevance=floor)
+    assert kept.min_relevance == floor
+    assert kept.total == len(kept.results) == 1 < everything.total
+    assert all(h.relevance >= floor for h in kept.results) and not kept.nearest
+
+
+def test_nothing_above_the_floor_names_the_nearest_topics(small) -> None:
+    root, _, embedder, _ = small
+    searcher = searcher_for(root, embedder, min_relevance=1.0)
+    response = searcher.search("hvem betaler for skimmelsvamp efter en vandskade?")
+    assert response.total == 0 and response.results == []
+    assert 1 <= len(response.nearest) <= 3
+    assert all(t.title and t.passage_id and t.relevance < 1.0 for t in response.nearest)
+
+
+def test_snippets_do_not_mark_question_function_words(small) -> None:
+    root, _, embedder, _ = small
+    searcher = searcher_for(root, embedder, min_relevance=0)
+    hit = searcher.search("hvordan kan vi få sorteret madaffald", k=1).results[0]
+    assert hit.document.id == "affald"
+    assert "<mark>madaffald</mark>" in hit.snippet
+    assert "<mark>kan</mark>" not in hit.snippet and "<mark>få</mark>" not in hit.snippet

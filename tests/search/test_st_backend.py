@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from vidensbank.search.eval import evaluate, read_queries
+from vidensbank.search.manifest import Manifest
 from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
 from vidensbank.search.snapshot import SnapshotError, current_path
 from vidensbank.search.types import Mode
@@ -75,7 +76,7 @@ def test_index_built_with_one_backend_is_searched_with_the_other(st_index, bundl
     # The same family is what makes it allowed: another family is refused.
     other = dict(manifest, embedder=dict(manifest["embedder"], family="other/model", model_id="x"))
     with pytest.raises(SnapshotError, match="not comparable"):
-        check_compatible(other, bundled)
+        check_compatible(Manifest.model_validate(other), bundled)
     mixed = load_settings(
         data_dir=settings.data_dir, embedder=settings.embedder, query_embedder="bundled"
     )

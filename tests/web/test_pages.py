@@ -59,8 +59,16 @@ def test_theme_filter_is_active_and_removable(client):
     assert 'aria-current="true"' in html
 
 
-def test_no_results_suggests_what_to_do(client):
-    r = client.get("/", params={"q": QUESTION, "year": "1999"})
+def test_no_results_suggests_what_to_do(client, seed_searcher):
+    catalog = seed_searcher.catalog
+    pairs = {(p.theme, o) for p in catalog.passages for o in p.organisations}
+    theme, organisation = next(
+        (t.value, o.value)
+        for t in catalog.facets.theme
+        for o in catalog.facets.organisation
+        if (t.value, o.value) not in pairs
+    )  # two known filter values that no passage has together
+    r = client.get("/", params={"q": QUESTION, "theme": theme, "organisation": organisation})
     assert r.status_code == 200
     assert "Ingen resultater for" in r.text
     assert "fjerne filtrene" in r.text
@@ -72,12 +80,47 @@ def test_no_results_suggests_what_to_do(client):
         ({"q": "a" * 501}, "Din søgning er for lang"),
         ({"q": "x", "year": "abc"}, "Årstallet"),
         ({"q": "x", "page": "-1"}, "Sidetallet"),
+        ({"q": "x", "page": "²"}, "Sidetallet"),
+        ({"q": "x", "page": "①"}, "Sidetallet"),
+        ({"q": "x", "page": "٣"}, "Sidetallet"),
+        ({"q": "x", "page": "102"}, "Sidetallet"),
+        ({"q": "x", "year": "²⁰²³"}, "Årstallet"),
+        ({"q": "x", "year": "２０２３"}, "Årstallet"),
+        ({"q": "x", "year": "1999"}, "findes ikke i vidensbanken"),
+        ({"q": "x", "theme": "Rumfart"}, "Filteret Tema »Rumfart« findes ikke"),
+        ({"q": "x", "organisation": "NASA"}, "Filteret Organisation »NASA« findes ikke"),
+        ({"q": "x", "document": "nope"}, "Filteret Publikation »nope« findes ikke"),
+        ({"q": "x", "theme": "x" * 201}, "Filteret Tema er for langt"),
+        ({"theme": "Rumfart"}, "findes ikke i vidensbanken"),
     ],
 )
 def test_invalid_query_is_a_friendly_400(client, params, message):
     r = client.get("/", params=params)
     assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/html")
     assert message in r.text and "Traceback" not in r.text
+
+
+def test_page_and_api_agree_on_filter_values(client):
+    """The same rule on both: a known value in any letter case works, an unknown one is
+    refused (400 on the page, 422 in the API)."""
+    for value, page_status, api_status in (("biodiversitet", 200, 200), ("Rumfart", 400, 422)):
+        page = client.get("/", params={"q": QUESTION, "theme": value})
+        api = client.get("/api/search", params={"q": QUESTION, "theme": value})
+        assert (page.status_code, api.status_code) == (page_status, api_status), value
+
+
+def test_repeated_parameters_use_the_last_value_like_the_api(client):
+    r = client.get("/?q=x&q=" + quote(QUESTION) + "&page=7&page=1")
+    assert r.status_code == 200
+    assert 'class="results" start="1"' in r.text
+
+
+def test_head_is_answered_for_pages(client):
+    r = client.head("/")
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["x-content-type-options"] == "nosniff"
 
 
 def test_query_is_escaped_everywhere(client):
@@ -125,9 +168,9 @@ def test_api_errors_stay_json(client):
 
 def test_no_index_is_a_friendly_503(tmp_path, web_holder):
     from fastapi.testclient import TestClient
+
     from vidensbank.api.app import create_app
     from vidensbank.api.holder import SnapshotHolder
-
     from vidensbank.settings import load_settings
 
     settings = load_settings(data_dir=tmp_path)
@@ -145,7 +188,10 @@ def test_no_index_is_a_friendly_503(tmp_path, web_holder):
 
 def test_document_html_is_rendered_as_text():
     """A title or text from a document that contains HTML is shown as text."""
-    from vidensbank.web.routes import Group, Passage, SearchState, linkify, templates
+    from vidensbank.web.filters import linkify
+    from vidensbank.web.render import templates
+    from vidensbank.web.state import SearchState
+    from vidensbank.web.views import Group, Passage
 
     evil = '<img src=x onerror="alert(1)">'
     group = Group(
@@ -178,3 +224,19 @@ def test_document_html_is_rendered_as_text():
         "se &lt;img src=x onerror=&#34;alert(1)&#34;&gt; "
         '<a href="https://a.dk/x" rel="external noopener noreferrer">https://a.dk/x</a>.'
     )
+
+
+def test_stored_file_is_served_by_document_id(client, seed_settings):
+    r = client.get(f"/documents/{DOC}")
+    assert 'href="https://almennet.dk"' in r.text  # the seed has a web address
+    assert str(seed_settings.corpus_dir) not in r.text and "/corpus/" not in r.text
+    file = client.get(f"/documents/{DOC}/file")
+    assert file.status_code == 200
+    assert "Værdiskabende gentagelser" in file.text
+    assert file.headers["content-disposition"].startswith("inline; filename=")
+    assert file.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in file.headers["content-security-policy"]
+    missing = client.get("/documents/findes-ikke/file")
+    assert missing.status_code == 404 and "findes ikke" in missing.text
+    traversal = client.get("/documents/..%2F..%2Fetc%2Fpasswd/file")
+    assert traversal.status_code == 404 and "root:" not in traversal.text

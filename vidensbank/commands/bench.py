@@ -1,4 +1,5 @@
-"""`vidensbank bench`: search-core benchmark figures, written into docs/BENCHMARKS.md."""
+"""`vidensbank bench`: search-core benchmark figures — the engine's modes and the plain
+reference's side by side, latency and quality — written into docs/BENCHMARKS.md."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ SECTION = "## Search core"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="benchmark ingest, build and query latency")
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmark ingest, build, query latency and quality, beside the plain reference",
+    )
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--queries", type=Path, default=Path("eval/dev.jsonl"))
     parser.add_argument(

@@ -6,17 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..ingest.linked.fetcher import (
-    FetchOptions,
-    FetchOutcome,
-    collect_links,
-    fetch_links,
-    parse_domains,
-)
-from ..ingest.pipeline import Failure, Ingestor
-from ..lock import LockBusy, writer_lock
-from ..services import build_index, open_store
+from ..ingest.linked.fetcher import parse_domains
+from ..ingest.linked.links import FetchOutcome
+from ..ingest.pipeline import Failure
+from ..lock import LockBusy
 from ..settings import Settings
+from ..writes import fetch_links
 
 LABELS = {
     "new": "fetched  ",
@@ -34,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fetch the pages and PDFs ingested documents link to, and ingest them",
         description=(
             "Collect the http(s) links of ingested documents, fetch each politely (robots.txt,"
-            " a pause between requests to one host, timeouts, a size cap; HTML and PDF only),"
+            " a pause between requests to one host, timeouts and an overall deadline, a size"
+            " cap; HTML and PDF only; public addresses only unless VIDENSBANK_FETCH_ALLOW_HOSTS"
+            " allows an intranet host),"
             " keep the copy and a provenance record under <corpus>/linked/, and ingest what is"
             " new or changed. Re-running sends conditional requests."
         ),
@@ -67,45 +64,33 @@ def _print_failure(failure: Failure) -> None:
 
 
 def run_fetch_links(args: argparse.Namespace, settings: Settings) -> int:
-    options = FetchOptions(
-        user_agent=settings.user_agent,
-        delay_s=settings.fetch_delay_s,
-        timeout_s=settings.fetch_timeout_s,
-        max_bytes=int(settings.fetch_max_mb * 1024 * 1024),
-        max_redirects=settings.fetch_max_redirects,
-        domains=parse_domains(args.domains),
-    )
-    linked_dir = settings.corpus_dir / "linked"
+    domains = parse_domains(args.domains)
     try:
-        with writer_lock(settings.data_dir), open_store(settings) as store:
-            targets, outside = collect_links(store, options)
-            if not targets:
-                where = f" within {', '.join(options.domains)}" if options.domains else ""
-                print(f"No links to fetch{where}: ingest documents with http(s) links first.")
-            report = fetch_links(targets, linked_dir, options, on_outcome=_print_outcome)
-            report.outside_domains = outside
-            print(report.summary())
-            failed = bool(report.by_status("failed"))
-            if not linked_dir.is_dir():
-                return 1 if failed else 0
-            # Ingest the linked folder: what was fetched now, and anything an interrupted
-            # earlier run fetched but did not ingest; unchanged copies are skipped.
-            ingest = Ingestor(
-                store,
-                gazetteer_path=settings.corpus_dir / "gazetteer.toml",
-                max_bytes=int(settings.max_file_mb * 1024 * 1024),
-                progress=not args.quiet,
-            ).run([linked_dir], on_failure=_print_failure)
-            if ingest.changed:
-                print(ingest.summary())
-                build = build_index(settings, store, progress=not args.quiet)
-                print(
-                    f"Index {build.version}: {build.passages} passages"
-                    f" ({build.embedded} embedded now) in {build.seconds:.1f} s"
-                )
-            else:
-                print("Linked documents unchanged; index unchanged.")
-            return 1 if failed or ingest.failed else 0
+        outcome = fetch_links(
+            settings,
+            domains=domains,
+            progress=not args.quiet,
+            on_outcome=_print_outcome,
+            on_failure=_print_failure,
+        )
     except LockBusy as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err.for_operator()}", file=sys.stderr)
         return 2
+    report = outcome.report
+    if not report.outcomes:
+        where = f" within {', '.join(domains)}" if domains else ""
+        print(f"No links to fetch{where}: ingest documents with http(s) links first.")
+    print(report.summary())
+    failed = bool(report.by_status("failed"))
+    if outcome.ingest is None:
+        return 1 if failed else 0
+    if outcome.build:
+        print(outcome.ingest.summary())
+        build = outcome.build
+        print(
+            f"Index {build.version}: {build.passages} passages"
+            f" ({build.embedded} embedded now) in {build.seconds:.1f} s"
+        )
+    else:
+        print("Linked documents unchanged; index unchanged.")
+    return 1 if failed or outcome.ingest.failed else 0

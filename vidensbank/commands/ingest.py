@@ -6,11 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..ingest.persist import sync_superseded
 from ..ingest.pipeline import Failure
-from ..lock import LockBusy, writer_lock
-from ..services import build_index, ingest_and_build, open_store
+from ..lock import LockBusy
 from ..settings import Settings
+from ..writes import ingest_and_build, remove_documents
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,7 +55,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
             on_failure=_print_failure,
         )
     except LockBusy as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err.for_operator()}", file=sys.stderr)
         return 2
     report = outcome.report
     if args.strict and report.failed:
@@ -95,7 +94,7 @@ def run_watch(args: argparse.Namespace, settings: Settings, paths: list[Path]) -
                 on_failure=_print_failure,
             )
         except LockBusy as err:
-            print(f"waiting: {err}", file=sys.stderr, flush=True)
+            print(f"waiting: {err.for_operator()}", file=sys.stderr, flush=True)
             return False
         line = outcome.report.summary()
         if outcome.build:
@@ -117,20 +116,16 @@ def run_watch(args: argparse.Namespace, settings: Settings, paths: list[Path]) -
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        with writer_lock(settings.data_dir), open_store(settings) as store:
-            missing = [d for d in args.document_ids if not store.delete_document(d)]
-            sync_superseded(store)  # an edition whose successor was removed is shown again
-            for document_id in missing:
-                print(
-                    f"error: no document with id {document_id!r} (see `vidensbank documents`)",
-                    file=sys.stderr,
-                )
-            if len(missing) < len(args.document_ids):
-                build = build_index(settings, store)
-                print(
-                    f"Removed {len(args.document_ids) - len(missing)} document(s); index {build.version}"
-                )
+        outcome = remove_documents(settings, args.document_ids, progress=True)
     except LockBusy as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err.for_operator()}", file=sys.stderr)
         return 2
-    return 1 if missing else 0
+    for document_id in outcome.missing:
+        print(
+            f"error: no document with id {document_id!r}; the ids are listed by"
+            " GET /api/documents (or see `vidensbank search`'s results)",
+            file=sys.stderr,
+        )
+    if outcome.removed:
+        print(f"Removed {len(outcome.removed)} document(s); index {outcome.version}")
+    return 1 if outcome.missing else 0

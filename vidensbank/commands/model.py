@@ -1,4 +1,5 @@
-"""`vidensbank model export-st DEST [--dtype float32|float16]`."""
+"""`vidensbank model export-st DEST [--dtype float32|float16]` and
+`vidensbank model export-onnx [--precision int8|fp32|all]`."""
 
 from __future__ import annotations
 
@@ -30,6 +31,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="weight precision on disk (float32 is the one to use on CPU; default float32)",
     )
     export.set_defaults(handler=run_export_st)
+    onnx = actions.add_parser(
+        "export-onnx",
+        help="build the bundled multilingual-e5-small as an ONNX Runtime model (cached)",
+        description="Write the bundled model as an ONNX encoder graph and quantise it to int8, "
+        "into <data dir>/models (VIDENSBANK_DATA_DIR). The `onnx` embedder does this on "
+        "first use; run it ahead to keep the first ingest or query from waiting for it.",
+    )
+    onnx.add_argument(
+        "--precision",
+        choices=["int8", "fp32", "all"],
+        default="int8",
+        help="which model to build (int8 is the one VIDENSBANK_EMBEDDER=onnx uses)",
+    )
+    onnx.set_defaults(handler=run_export_onnx)
 
 
 def run_export_st(args: argparse.Namespace, settings: Settings | None = None) -> int:
@@ -56,8 +71,38 @@ def run_export_st(args: argparse.Namespace, settings: Settings | None = None) ->
     return 0
 
 
+def run_export_onnx(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    from ..settings import load_settings
+
+    try:
+        from ..search.embed.onnx_build import OnnxBuildError, ensure_model
+    except ImportError as err:
+        print(
+            f"error: building the ONNX model needs onnx and onnxruntime ({err.name} missing): "
+            "pip install 'onnx>=1.17,<2' 'onnxruntime>=1.31,<1.32'",
+            file=sys.stderr,
+        )
+        return 2
+    settings = settings or load_settings()
+    precisions = ["int8", "fp32"] if args.precision == "all" else [args.precision]
+    for precision in precisions:
+        started = time.perf_counter()
+        try:
+            built = ensure_model(settings.data_dir / "models", precision)
+        except ImportError as err:
+            print(f"error: {err}: pip install 'onnx>=1.17,<2'", file=sys.stderr)
+            return 2
+        except (OnnxBuildError, OSError, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        size = built.path.stat().st_size / 1e6
+        print(f"{precision}: {built.path} ({size:.0f} MB, {time.perf_counter() - started:.1f}s)")
+    print("use it with: VIDENSBANK_EMBEDDER=onnx (int8) or onnx-fp32")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m vidensbank.commands.model export-st DEST`` (before the CLI wires it in)."""
+    """``python -m vidensbank.commands.model export-st DEST`` (or ``export-onnx``)."""
     parser = argparse.ArgumentParser(prog="vidensbank")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["model", *(sys.argv[1:] if argv is None else argv)])

@@ -1,4 +1,4 @@
-"""`vidensbank search` and `vidensbank documents`."""
+"""`vidensbank search`: search the current snapshot from the command line."""
 
 from __future__ import annotations
 

@@ -30,10 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def log_config(level: str) -> dict[str, Any]:
     """uvicorn's logging plus one JSON access line per request from ``vidensbank.access``
-    (uvicorn's own access log is off). Applied in every worker process."""
+    (uvicorn's own access log is off; if turned on, secrets in query strings are redacted
+    there too). Applied in every worker process."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "vidensbank.api.middleware.RedactSecrets"}},
         "formatters": {
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
             "access": {"format": '{"time": "%(asctime)s", "request": %(message)s}'},
@@ -55,6 +57,7 @@ def log_config(level: str) -> dict[str, Any]:
             "uvicorn.error": {"level": level.upper()},
             "vidensbank": {"handlers": ["default"], "level": level.upper(), "propagate": False},
             "vidensbank.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            "uvicorn.access": {"filters": ["redact"]},
         },
     }
 

