@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from .. import __version__
 from ..settings import Settings, load_settings
 from ..web import routes as web
 from ..web.render import STATIC_DIR
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None, holder: SnapshotHolder | None =
 
     app = FastAPI(
         title="Vidensbank API",
-        version="0.1.0",
+        version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,

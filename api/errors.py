@@ -6,7 +6,7 @@ staff pages) gets a Danish HTML page. There is one handler per exception type:
 
 - ``HTTPException`` (and ``ApiError``): its status; ``RequestValidationError``: 422 / 400;
 - ``InvalidParameter`` and ``UnknownFilterValue`` (checked parameters): 422 / 400;
-- ``NotReady``: 503; ``LockBusy``: 409; ``UploadError``: its status;
+- ``NotReady``: 503; ``LockBusy``: 409; ``WriteError``: its status; ``DiskFull``: 507;
 - anything else: 500.
 
 Domain code raises its own exceptions; the HTTP status is decided here. A 5xx body is
@@ -26,12 +26,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..disk import DiskFull
 from ..lock import LockBusy
 from ..search.facets import UnknownFilterValue
 from ..web import render
+from ..writes import WriteError
 from .holder import NotReady
 from .validation import InvalidParameter
-from .writes import UploadError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ CODES = {
     500: "internal_error",
     502: "bad_gateway",
     503: "not_ready",
+    507: "insufficient_storage",
 }
 
 MESSAGES = {
@@ -66,6 +68,8 @@ SERVER_MESSAGES = {
     " failing, report it with the request id so the server log can be checked.",
     502: "The address could not be fetched: check that it opens in a browser and serves"
     " an HTML page or a PDF, then try again.",
+    507: "The server ran out of disk space; nothing was changed. Ask the administrator to"
+    " free space, then try again.",
     503: "No search index is loaded yet: run `vidensbank ingest` (or wait while a new index"
     " is loaded) and try again in a few seconds.",
 }
@@ -257,12 +261,16 @@ def on_lock_busy(request: Request, exc: Exception) -> Response:
     return _respond(request, 409, "busy", BUSY_MESSAGE, headers={"Retry-After": "30"})
 
 
-def on_upload_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, UploadError)
+def on_write_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WriteError)
     if exc.status >= 500:
         return _server_error(request, exc.status, exc.message)
     code = UPLOAD_CODES.get(exc.status) or CODES.get(exc.status, "error")
     return _respond(request, exc.status, code, exc.message, detail=exc.detail)
+
+
+def on_disk_full(request: Request, exc: Exception) -> Response:
+    return _server_error(request, 507, str(exc))
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response:
@@ -279,7 +287,8 @@ HANDLERS: dict[type[Exception], Handler] = {
     UnknownFilterValue: on_unknown_filter,
     NotReady: on_not_ready,
     LockBusy: on_lock_busy,
-    UploadError: on_upload_error,
+    WriteError: on_write_error,
+    DiskFull: on_disk_full,
     Exception: on_unexpected,
 }
 

@@ -71,7 +71,8 @@ def _surface_forms(entries: list[dict[str, object]]) -> dict[str, str]:
     for entry in entries:
         name = str(entry["name"])
         forms[name] = name
-        for alias in entry.get("aliases", []) or []:  # type: ignore[union-attr]
+        aliases = entry.get("aliases") or []
+        for alias in aliases if isinstance(aliases, list) else [aliases]:
             forms[str(alias)] = name
     return forms
 

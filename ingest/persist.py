@@ -22,6 +22,22 @@ def write_document(store: Store, record: DocumentRecord, processed: ProcessedDoc
 
 
 def _insert(conn: sqlite3.Connection, record: DocumentRecord, processed: ProcessedDocument) -> None:
+    _insert_document(conn, record, processed)
+    _insert_sections(conn, record, processed)
+    _insert_cases(conn, record, processed)
+    _insert_passages(conn, record, processed)
+    conn.executemany(
+        "INSERT INTO links(document_id, ordinal, url, text, section_idx, case_id) VALUES (?,?,?,?,?,?)",
+        [
+            (record.id, i, link.url, link.text, link.section_index, link.case_id)
+            for i, link in enumerate(processed.links)
+        ],
+    )
+
+
+def _insert_document(
+    conn: sqlite3.Connection, record: DocumentRecord, processed: ProcessedDocument
+) -> None:
     conn.execute(
         """INSERT INTO documents(id, source, url, title, format, sha256, year, publisher,
                ingested_at, page_count, superseded_by, metadata, cleaned_text)
@@ -42,6 +58,11 @@ def _insert(conn: sqlite3.Connection, record: DocumentRecord, processed: Process
             processed.cleaned_text,
         ),
     )
+
+
+def _insert_sections(
+    conn: sqlite3.Connection, record: DocumentRecord, processed: ProcessedDocument
+) -> None:
     structure = processed.structure
     conn.executemany(
         "INSERT INTO sections(document_id, idx, parent_idx, level, title, path, theme, page, case_id)"
@@ -61,6 +82,11 @@ def _insert(conn: sqlite3.Connection, record: DocumentRecord, processed: Process
             for s in structure.sections
         ],
     )
+
+
+def _insert_cases(
+    conn: sqlite3.Connection, record: DocumentRecord, processed: ProcessedDocument
+) -> None:
     conn.executemany(
         """INSERT INTO cases(id, document_id, ordinal, parent_id, title, theme, section_idx,
                section_path, text, organisations, places, page_start, page_end)
@@ -84,6 +110,11 @@ def _insert(conn: sqlite3.Connection, record: DocumentRecord, processed: Process
             for i, c in enumerate(processed.cases)
         ],
     )
+
+
+def _insert_passages(
+    conn: sqlite3.Connection, record: DocumentRecord, processed: ProcessedDocument
+) -> None:
     conn.executemany(
         """INSERT INTO passages(id, document_id, ordinal, section_idx, section_path, theme, case_id,
                page_start, page_end, char_start, char_end, text, embed_text, embed_sha256,
@@ -108,13 +139,6 @@ def _insert(conn: sqlite3.Connection, record: DocumentRecord, processed: Process
                 to_json(p.organisations or []),
             )
             for p in processed.passages
-        ],
-    )
-    conn.executemany(
-        "INSERT INTO links(document_id, ordinal, url, text, section_idx, case_id) VALUES (?,?,?,?,?,?)",
-        [
-            (record.id, i, link.url, link.text, link.section_index, link.case_id)
-            for i, link in enumerate(processed.links)
         ],
     )
 

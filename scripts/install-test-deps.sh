@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the app: Chromium for the browser tests (Debian
-# package; Playwright cannot download browsers here), the CPU build of torch pinned
+# package; Playwright cannot download browsers here), Debian's Danish hunspell dictionary
+# for spelling suggestions, the CPU build of torch pinned
 # *before* sentence-transformers (an unpinned torch pulls a multi-GB CUDA build), and
 # the test and sentence-transformers extras.
 set -euo pipefail
 venv=${1:-.venv}
 
-if ! command -v chromium >/dev/null 2>&1; then
+missing=()
+for package in chromium chromium-driver hunspell-da; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver hunspell-da >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 "$venv/bin/pip" install --quiet "torch==2.13.0"

@@ -15,7 +15,6 @@ relevance floor they give the no-answer figures (:class:`NoAnswer`).
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from collections import defaultdict
@@ -222,11 +221,12 @@ def _floor_figures(
     if marks is None:
         if any(h.relevance is None for h in hits):
             return None
-        return not any(h.relevance >= floor for h in hits)  # type: ignore[operator]
+        return not any(h.relevance is not None and h.relevance >= floor for h in hits)
     first = next((i for i, mark in enumerate(marks) if mark is not None), None)
-    if first is None or hits[first].relevance is None:
+    relevance = hits[first].relevance if first is not None else None
+    if relevance is None:
         return None
-    return hits[first].relevance >= floor
+    return relevance >= floor
 
 
 def _share(values: list[bool | None], expected: int) -> float | None:
@@ -327,21 +327,18 @@ def evaluate_modes(
     name: str = "",
 ) -> EvalReport:
     """The engine's modes and the reference's (``ref-*``) on ``queries``, over the
-    searcher's snapshot. Engine hits are fetched without a floor (``min_relevance=0`` when
-    the searcher takes it), so ranking is judged whole and ``floor`` is applied here."""
+    searcher's snapshot. Engine hits are fetched without a floor (``min_relevance=0``), so ranking is judged whole and ``floor`` is applied here."""
     modes = [str(m) for m in modes] if modes is not None else default_modes(reference)
     documents = searcher.catalog.documents
     pages = any(q.format == "pages" for q in queries)
     depth = PAGE_DEPTH if pages else 10
-    parameters = inspect.signature(searcher.search).parameters
-    unfloored: dict[str, float] = {"min_relevance": 0.0} if "min_relevance" in parameters else {}
 
     def search(query: str, mode: str) -> Sequence[Any]:
         if mode in REFERENCE_MODES:
             if reference is None:
                 raise ValueError(f"Mode {mode} needs the plain reference; build one first")
             return reference.search(query, mode, k=10, pages=pages)
-        return searcher.search(query, k=depth, mode=mode, **unfloored).results
+        return searcher.search(query, k=depth, mode=Mode(mode), min_relevance=0.0).results
 
     return evaluate(
         queries,

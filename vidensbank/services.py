@@ -29,12 +29,16 @@ if TYPE_CHECKING:
 
 
 def ingest_embedder(settings: Settings) -> Embedder:
-    return create_embedder(settings.embedder, settings.embed_batch_size, settings.device)
+    return create_embedder(
+        settings.embedder, settings.embed_batch_size, settings.device, settings.data_dir / "models"
+    )
 
 
 def query_embedder(settings: Settings) -> Embedder:
     name = settings.query_embedder or settings.embedder
-    return create_embedder(name, settings.embed_batch_size, settings.device)
+    return create_embedder(
+        name, settings.embed_batch_size, settings.device, settings.data_dir / "models"
+    )
 
 
 def open_store(settings: Settings) -> Store:

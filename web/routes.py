@@ -17,6 +17,7 @@ from ..api.errors import ApiError
 from ..api.validation import PAGE_SIZE, checked_filters
 from .files import stored_file
 from .filters import result_count
+from .guidance import nearest_links, spelling_suggestion
 from .render import STATIC_DIR, render
 from .state import SearchState
 from .texts import FACET_LABELS
@@ -61,7 +62,10 @@ def search_page(request: Request, searcher: SearcherDep) -> Response:
     context.update(
         response=response,
         groups=group_hits(searcher, response.results),
+        # total counts only hits at or above the relevance floor
         count=result_count(response.total, response.took_ms),
+        suggestion=spelling_suggestion(state, response.suggestion),
+        nearest=nearest_links(catalog, response.nearest),
         last_page=max(1, -(-response.total // PAGE_SIZE)),
         first_rank=response.offset + 1,
     )

@@ -227,7 +227,8 @@ def _block(group: list[_Line], levels: dict[float, int]) -> Block:
 
 def _title(reader: PdfReader, blocks: list[Block]) -> str:
     try:
-        meta_title = str((reader.metadata or {}).get("/Title") or "").strip()
+        metadata = reader.metadata
+        meta_title = str(metadata.get("/Title") or "").strip() if metadata is not None else ""
     except (PyPdfError, ValueError, KeyError, TypeError):
         meta_title = ""
     junk = meta_title.lower().startswith(_JUNK_TITLES) or meta_title.lower().endswith(

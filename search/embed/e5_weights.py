@@ -121,7 +121,7 @@ def default_weights_path() -> Path:
 def read_e5_weights(path: Path | None = None) -> E5Weights:
     path = Path(path) if path is not None else default_weights_path()
     data = np.fromfile(path, dtype=np.uint8)
-    buf = memoryview(data)
+    buf = memoryview(data.tobytes())
     if bytes(buf[:4]) != MAGIC:
         raise E5WeightsError(f"{path} is not an e5 weights file (magic {bytes(buf[:4])!r})")
     cur = _Cursor(buf)

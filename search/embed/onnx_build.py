@@ -127,7 +127,7 @@ def _quantise(fp32: Path, dest: Path) -> None:
             dest,
             weight_type=QuantType.QInt8,
             op_types_to_quantize=["MatMul"],
-            **INT8_RECIPE,  # type: ignore[arg-type]
+            **INT8_RECIPE,
         )
     finally:
         quant_log.setLevel(level)

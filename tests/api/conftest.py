@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
 from vidensbank.api.app import create_app
 from vidensbank.api.holder import SnapshotHolder
-
 from vidensbank.settings import Settings
 
 TOKEN = "test-token-0123456789abcdef"

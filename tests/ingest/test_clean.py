@@ -5,11 +5,11 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+
+from tests.ingest.test_loaders import SEED, make_pdf
 from vidensbank.ingest.clean import clean_document, dehyphenate
 from vidensbank.ingest.loaders import load_bytes, load_document
 from vidensbank.ingest.model import Block, BlockKind, LoadedDocument
-
-from tests.ingest.test_loaders import SEED, make_pdf
 
 
 def doc_of(*blocks: Block, page_count: int | None = None) -> LoadedDocument:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
+
 from vidensbank.ingest.errors import FileTooLarge, IngestError, UnsupportedFormat
 from vidensbank.ingest.loaders import SUPPORTED_SUFFIXES, load_bytes, load_document
 from vidensbank.ingest.model import BlockKind, LoadedDocument

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
-from vidensbank.ingest.pipeline import Ingestor
 
 from tests.conftest import SEED
+from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.store import Store
 
 GOOD_TEXT = (

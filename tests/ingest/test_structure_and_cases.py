@@ -1,11 +1,11 @@
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import FIXTURES, SEED
 from vidensbank.ingest.gazetteer import Gazetteer
 from vidensbank.ingest.loaders import load_document
 from vidensbank.ingest.process import ProcessedDocument, process_document
-
-from tests.conftest import FIXTURES, SEED
 
 
 def process(path: Path, doc_id: str) -> ProcessedDocument:

@@ -1,4 +1,5 @@
 import pytest
+
 from vidensbank.search.analysis import (
     SNOWBALL_DANISH_STOPWORDS,
     AnalyzerSettings,

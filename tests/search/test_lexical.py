@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from vidensbank.search.lexical import (
     FORMAT_VERSION,
     MANIFEST_NAME,

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.sentence_index import SENTENCE_LIFT, SentenceIndex, sentences_of
 from vidensbank.search.snapshot import SnapshotError, build_snapshot, current_path
 from vidensbank.search.types import Mode
-
 from vidensbank.services import ingest_and_build
 from vidensbank.settings import load_settings
 from vidensbank.store import Store

@@ -5,12 +5,12 @@ import json
 from pathlib import Path
 
 import pytest
+
 from vidensbank.search.eval import evaluate, read_queries
 from vidensbank.search.manifest import Manifest
 from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
 from vidensbank.search.snapshot import SnapshotError, current_path
 from vidensbank.search.types import Mode
-
 from vidensbank.services import ingest_and_build, load_searcher
 from vidensbank.settings import load_settings
 

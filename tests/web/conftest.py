@@ -1,5 +1,6 @@
 """Fixtures for the HTML pages: an app over the seed snapshot (sharing the session's
-loaded model), and for browser tests a real uvicorn server and Chromium."""
+loaded model), the same with a floor nothing reaches (``strict_*``: every question has no
+sure answer), and for browser tests real uvicorn servers and Chromium."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,14 +55,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(web_app) -> Iterator[str]:
-    """The app served by uvicorn on a free 127.0.0.1 port, in a thread."""
+@contextmanager
+def _served(app) -> Iterator[str]:
+    """``app`` served by uvicorn on a free 127.0.0.1 port, in a thread."""
     import uvicorn
 
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning", workers=1)
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", workers=1)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -69,9 +71,48 @@ def live_server(web_app) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(web_app) -> Iterator[str]:
+    with _served(web_app) as url:
+        yield url
+
+
+# A floor no hit can reach (relevance is a probability, and a sigmoid reaches 1.0 only for
+# evidence far beyond anything in the seed): every question is one with no sure answer,
+# whatever the shipped relevance model says.
+UNREACHABLE_FLOOR = 1.0
+
+
+@pytest.fixture(scope="session")
+def strict_app(seed_settings, seed_searcher):
+    """The seed served with ``min_relevance`` set so high that nothing passes."""
+    from vidensbank.api.app import create_app
+    from vidensbank.api.holder import SnapshotHolder
+
+    settings = seed_settings.model_copy(update={"min_relevance": UNREACHABLE_FLOOR})
+    holder = SnapshotHolder(settings, embedder=seed_searcher.embedder)
+    return create_app(settings, holder=holder)
+
+
+@pytest.fixture(scope="session")
+def strict_client(strict_app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(strict_app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def strict_server(strict_app) -> Iterator[str]:
+    with _served(strict_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

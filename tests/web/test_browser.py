@@ -16,6 +16,9 @@ QUESTION = "hvordan undgår vi udsættelser?"
 EXPECTED = {"Økonomisk rådgivning", "Det vestsjællandske samarbejde", "Domea.dk"}
 XSS = "<script>alert(1)</script>"
 RESULT_TITLES = "ol.results .result-title a"
+NO_ANSWER = "Vi fandt ikke noget, der sikkert svarer på spørgsmålet"
+GIBBERISH = "qwxzyvbnmqwxz"
+NEAREST = ".nearest-list a"
 
 
 def params(url: str) -> dict[str, list[str]]:
@@ -67,7 +70,7 @@ def test_apply_and_remove_theme_filter(page):
 
 def test_case_page_and_similar_cases(page, artifacts):
     page.goto("/?q=" + QUESTION)
-    first = page.locator(RESULT_TITLES).first
+    first = page.locator(RESULT_TITLES + "[href^='/cases/']").first
     title = first.inner_text()
     first.click()
     page.wait_for_url(re.compile(r"/cases/"))
@@ -156,4 +159,80 @@ def test_works_without_javascript(browser, live_server, artifacts):
     page.get_by_role("button", name="Søg").click()
     page.locator(RESULT_TITLES).first.wait_for()
     assert EXPECTED & set(page.locator(RESULT_TITLES).all_inner_texts()[:3])
+    context.close()
+
+
+# ---------------------------------------------------------------- no sure answer, "Mente du"
+# ``strict_server`` serves the seed with a floor no hit reaches (see conftest.py).
+
+
+def test_no_sure_answer_offers_nearest_topics_by_keyboard(page, strict_server, artifacts):
+    page.goto(f"{strict_server}/?q={GIBBERISH}")
+    assert page.get_by_role("heading", name=NO_ANSWER).is_visible()
+    assert page.get_by_role("heading", name="Nærmeste emner").is_visible()
+    assert re.fullmatch(
+        r"0 resultater \(\d+,\d\d sek\.\)", page.locator(".result-count").inner_text()
+    )
+    nearest = page.locator(NEAREST)
+    assert 1 <= nearest.count() <= 3
+    assert page.get_by_text("færre filtre").count() == 0  # no filters are active
+    page.screenshot(path=artifacts / "no-answer-1280.png", full_page=True)
+    # "/" to the search box, arrow down to the first nearest topic; its focus is visible
+    page.keyboard.press("/")
+    page.keyboard.press("ArrowDown")
+    title = nearest.first.inner_text()
+    assert page.evaluate("document.activeElement.textContent") == title
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.screenshot(path=artifacts / "no-answer-360.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/cases/|/documents/"))
+    assert title in page.locator("main").inner_text()
+
+
+def test_no_sure_answer_with_filters_offers_fewer_filters(page, strict_server):
+    page.goto(f"{strict_server}/?q={GIBBERISH}&theme=Biodiversitet")
+    assert page.get_by_role("heading", name=NO_ANSWER).is_visible()
+    page.get_by_role("link", name="fjern filtrene").click()
+    page.wait_for_url(lambda url: "theme=" not in url)
+    assert params(page.url) == {"q": [GIBBERISH]}
+
+
+def test_did_you_mean_link_keeps_filters(page):
+    page.goto("/?q=udsætelser&theme=Vilde velfærdsproblemer")
+    line = page.locator(".did-you-mean")
+    assert line.inner_text() == "Mente du: udsættelser?"
+    line.get_by_role("link", name="udsættelser").click()
+    page.wait_for_url(re.compile(r"q=uds%C3%A6ttelser|q=udsættelser"))
+    assert params(page.url) == {"q": ["udsættelser"], "theme": ["Vilde velfærdsproblemer"]}
+    assert page.get_by_label("Søg i vidensbanken").input_value() == "udsættelser"
+    assert page.locator(".did-you-mean").count() == 0
+
+
+def test_search_as_you_type_says_no_sure_answer(page, strict_server):
+    page.goto(strict_server + "/")
+    page.get_by_label("Søg i vidensbanken").press_sequentially("udsætelser", delay=30)
+    page.wait_for_url(re.compile(r"q=uds%C3%A6telser"))
+    page.get_by_role("heading", name=NO_ANSWER).wait_for()
+    assert page.locator(NEAREST).count() >= 1
+    assert page.locator(".did-you-mean a").inner_text() == "udsættelser"
+    assert page.evaluate("document.activeElement.id") == "q"  # typing is not interrupted
+    status = page.locator("#live-status").inner_text()
+    assert "0 resultater" in status and "Mente du: udsættelser?" in status and NO_ANSWER in status
+
+
+def test_no_sure_answer_without_javascript(browser, strict_server):
+    context = browser.new_context(java_script_enabled=False, base_url=strict_server)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_label("Søg i vidensbanken").fill("udsætelser")
+    page.get_by_role("button", name="Søg").click()
+    page.get_by_role("heading", name=NO_ANSWER).wait_for()
+    assert page.locator(NEAREST).count() >= 1
+    page.locator(".did-you-mean a").click()
+    page.wait_for_url(re.compile(r"q=uds%C3%A6ttelser|q=udsættelser"))
+    assert page.get_by_role("heading", name=NO_ANSWER).is_visible()
     context.close()

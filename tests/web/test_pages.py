@@ -70,8 +70,9 @@ def test_no_results_suggests_what_to_do(client, seed_searcher):
     )  # two known filter values that no passage has together
     r = client.get("/", params={"q": QUESTION, "theme": theme, "organisation": organisation})
     assert r.status_code == 200
-    assert "Ingen resultater for" in r.text
-    assert "fjerne filtrene" in r.text
+    assert "Vi fandt ikke noget, der sikkert svarer på spørgsmålet" in r.text
+    assert "færre filtre" in r.text and "fjern filtrene" in r.text
+    assert "Nærmeste emner" not in r.text  # no passage has both filters: nothing is near
 
 
 @pytest.mark.parametrize(

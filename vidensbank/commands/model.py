@@ -88,7 +88,9 @@ def run_export_onnx(args: argparse.Namespace, settings: Settings | None = None) 
     for precision in precisions:
         started = time.perf_counter()
         try:
-            built = ensure_model(settings.data_dir / "models", precision)
+            built = ensure_model(
+                settings.data_dir / "models", "fp32" if precision == "fp32" else "int8"
+            )
         except ImportError as err:
             print(f"error: {err}: pip install 'onnx>=1.17,<2'", file=sys.stderr)
             return 2

@@ -1,5 +1,7 @@
 // Vidensbank: progressive enhancement only – the page works fully without this file.
-// 1) search as you type (after a short pause), 2) keyboard navigation between results.
+// 1) search as you type (after a short pause): the server renders the page – results, "Mente
+// du …?", the nearest topics when nothing is a sure answer – and this swaps in its <main>,
+// 2) keyboard navigation between results (and the nearest topics).
 (function () {
   "use strict";
   var form = document.querySelector("[data-search-form]");
@@ -39,12 +41,23 @@
         document.body.className = doc.body.className;
         history.replaceState(null, "", url);
         lastUrl = url;
-        var count = main.querySelector("[data-result-count]");
-        var heading = main.querySelector("h1, .empty-state h2");
-        if (status) status.textContent = count ? count.textContent : heading ? heading.textContent : "";
+        if (status) status.textContent = announcement();
       })
       .catch(function () { /* aborted or offline: the form still works on Enter */ })
       .then(function () { main.removeAttribute("aria-busy"); });
+  }
+
+  // What a screen reader hears after an update: the count, then "Mente du …?" and the
+  // "no sure answer" heading when the server page shows them (marked data-announce).
+  function announcement() {
+    var parts = Array.prototype.map.call(main.querySelectorAll("[data-announce]"), function (el) {
+      return el.textContent.replace(/\s+/g, " ").trim();
+    });
+    if (!parts.length) {
+      var heading = main.querySelector("h1, .empty-state h2");
+      if (heading) parts.push(heading.textContent.trim());
+    }
+    return parts.join(" ");
   }
 
   input.addEventListener("input", function () {
