@@ -35,7 +35,7 @@ test: test-deps
 # The inner loop: everything but the tests marked slow (the full model over larger corpora).
 test-fast: test-deps
 	$(BIN)/ruff check .
-	$(BIN)/pytest -m "not slow" -x -q
+	$(BIN)/pytest -m "not slow and not browser" -x -q
 
 typecheck:
 	bash scripts/typecheck.sh $(VENV)

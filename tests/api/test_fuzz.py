@@ -12,6 +12,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -29,6 +30,7 @@ def _fuzz_module():
     return module
 
 
+@pytest.mark.slow
 def test_fuzz_every_endpoint_against_the_openapi_schema(read_app: FastAPI) -> None:
     # ~13 operations x (90 valid + 60 invalid): well above 1,000 requests in total; fewer
     # are generated where a schema allows only a few distinct requests.

@@ -126,6 +126,7 @@ def version_text(i: int) -> str:
     )
 
 
+@pytest.mark.slow
 def test_fifty_same_name_uploads_agree_on_disk_in_the_index_and_in_the_last_answer(
     server: Server,
 ) -> None:

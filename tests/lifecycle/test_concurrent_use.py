@@ -34,6 +34,7 @@ def _corpus(tmp_path: Path):
     return corpus, settings
 
 
+@pytest.mark.slow
 def test_a_searcher_reloading_current_keeps_answering_during_an_ingest(tmp_path: Path) -> None:
     corpus, settings = _corpus(tmp_path)
     embedder = query_embedder(settings)
@@ -64,6 +65,7 @@ def test_a_searcher_reloading_current_keeps_answering_during_an_ingest(tmp_path:
 @pytest.mark.skipif(
     importlib.util.find_spec("vidensbank.commands.serve") is None, reason="no `vidensbank serve`"
 )
+@pytest.mark.slow
 def test_the_search_server_answers_without_errors_during_an_ingest(tmp_path: Path) -> None:
     corpus, settings = _corpus(tmp_path)
     port = closed_port()

@@ -7,6 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.lifecycle.conftest import CliProcess, filler, make_corpus, settings_for
 from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.lock import writer_lock
@@ -67,6 +69,7 @@ def check_consistent(settings) -> None:
         pass
 
 
+@pytest.mark.slow
 def test_sigkill_during_ingest_leaves_index_and_store_usable(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "corpus", {"energi.md": ENERGI, "tryghed.md": TRYGHED})
     settings = settings_for(tmp_path, corpus)

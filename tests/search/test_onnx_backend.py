@@ -35,6 +35,10 @@ TEXTS = [json.loads(line)["text"] for line in FIXTURE.read_text(encoding="utf-8"
 QUICK = TEXTS[::6]  # a spread of every kind for the default (fast) run
 
 
+# builds or loads a second runtime of the model: minutes, not seconds
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("onnx-models")
@@ -213,6 +217,7 @@ sys.modules["onnxruntime"] = None  # what a failed install looks like to Python
 logging.basicConfig(level=logging.INFO, format="LOG %(levelname)s %(message)s")
 from pathlib import Path
 from vidensbank.search.embed.factory import create_embedder
+
 ingest = create_embedder("onnx", 32, "cpu", Path(sys.argv[1]))
 query = create_embedder("onnx", 32, "cpu", Path(sys.argv[1]))
 print("MODEL", ingest.model_id, ingest.family, query is ingest)

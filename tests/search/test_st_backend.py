@@ -23,6 +23,10 @@ DOCS = {
 }
 
 
+# builds or loads a second runtime of the model: minutes, not seconds
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def st_index(tmp_path_factory: pytest.TempPathFactory, exported: Path):
     root = tmp_path_factory.mktemp("st-index")

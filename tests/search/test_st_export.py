@@ -111,6 +111,10 @@ SENTENCES = [
 ]
 
 
+# builds or loads a second runtime of the model: minutes, not seconds
+pytestmark = pytest.mark.slow
+
+
 def _corpus_sentences(limit: int = 60) -> list[str]:
     text = CORPUS.read_text(encoding="utf-8")
     found: list[str] = []
