@@ -1,9 +1,32 @@
-"""Session fixtures for the sentence-transformers backend: one export of the bundled
-multilingual-e5-small per test session, shared by every test that needs it."""
+"""Session fixtures for the search tests: the bundled embedder, one export of it as a
+sentence-transformers model per test session, and small corpora ingested into a store."""
 
 from pathlib import Path
 
 import pytest
+
+from vidensbank.ingest.pipeline import Ingestor
+from vidensbank.store import Store
+
+# Three short documents on unrelated topics: enough to tell backends and rankings apart.
+THREE_TOPICS = {
+    "raadgivning.txt": "Gældsrådgivning\n\nØkonomiske rådgivere hjælper beboere med budget og gæld, "
+    "så færre bliver sat ud af deres lejemål.",
+    "natur.txt": "Vilde blomster\n\nAfdelingen har sået vilde blomster på plænerne, og insekter og "
+    "sommerfugle er vendt tilbage.",
+    "kursus.txt": "Efteruddannelse\n\nEjendomsfunktionærerne har været på kursus i konflikthåndtering.",
+}
+
+
+def ingest_texts(root: Path, docs: dict[str, str]) -> Store:
+    """Write ``docs`` (file name → text) to ``root/corpus`` and ingest them into a new store
+    at ``root/store.sqlite3``; the caller closes it."""
+    (root / "corpus").mkdir()
+    for name, text in docs.items():
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    store = Store(root / "store.sqlite3")
+    Ingestor(store, progress=False).run([root / "corpus"])
+    return store
 
 
 @pytest.fixture(scope="session")

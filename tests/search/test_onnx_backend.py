@@ -18,8 +18,8 @@ import pytest
 pytest.importorskip("onnxruntime", reason="pip install 'onnxruntime>=1.31,<1.32'")
 pytest.importorskip("onnx", reason="pip install 'onnx>=1.17,<2'")
 
+from tests.search.conftest import THREE_TOPICS, ingest_texts
 from tests.search.e5_engine import EngineTokenizer
-from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.search.embed.bundled import FAMILY, BundledE5Embedder
 from vidensbank.search.embed.e5_weights import default_weights_path
 from vidensbank.search.embed.onnx import OnnxE5Embedder
@@ -27,7 +27,6 @@ from vidensbank.search.embed.onnx_build import FOLDER, ensure_model
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.snapshot import build_snapshot
 from vidensbank.search.types import Mode
-from vidensbank.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "danish_texts.jsonl"
@@ -153,23 +152,13 @@ def test_identity_is_the_bundled_family_with_its_own_model_id(onnx_int8, onnx_fp
     assert onnx_int8.encode_queries([]).shape == (0, 384)
 
 
-DOCS = {
-    "raadgivning.txt": "Gældsrådgivning\n\nØkonomiske rådgivere hjælper beboere med budget og gæld, "
-    "så færre bliver sat ud af deres lejemål.",
-    "natur.txt": "Vilde blomster\n\nAfdelingen har sået vilde blomster på plænerne, og insekter og "
-    "sommerfugle er vendt tilbage.",
-    "kursus.txt": "Efteruddannelse\n\nEjendomsfunktionærerne har været på kursus i konflikthåndtering.",
-}
+DOCS = THREE_TOPICS
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("onnx-index")
-    (root / "corpus").mkdir()
-    for name, text in DOCS.items():
-        (root / "corpus" / name).write_text(text, encoding="utf-8")
-    store = Store(root / "store.sqlite3")
-    Ingestor(store, progress=False).run([root / "corpus"])
+    store = ingest_texts(root, DOCS)
     yield store, root
     store.close()
 

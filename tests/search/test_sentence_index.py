@@ -9,14 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vidensbank.ingest.pipeline import Ingestor
+from tests.search.conftest import ingest_texts
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.sentence_index import SENTENCE_LIFT, SentenceIndex, sentences_of
 from vidensbank.search.snapshot import SnapshotError, build_snapshot, current_path
 from vidensbank.search.types import Mode
 from vidensbank.services import ingest_and_build
 from vidensbank.settings import load_settings
-from vidensbank.store import Store
 
 FACT = "Vaskeriet har fået nye maskiner, der bruger halvt så meget vand og strøm som de gamle."
 MEETING = (
@@ -38,11 +37,7 @@ DOCS = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, bundled):
     root = tmp_path_factory.mktemp("sentences")
-    (root / "corpus").mkdir()
-    for name, text in DOCS.items():
-        (root / "corpus" / name).write_text(text, encoding="utf-8")
-    store = Store(root / "store.sqlite3")
-    Ingestor(store, progress=False).run([root / "corpus"])
+    store = ingest_texts(root, DOCS)
     build = build_snapshot(store, bundled, root / "index", progress=False)
     yield root, store, build
     store.close()

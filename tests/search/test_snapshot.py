@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vidensbank.ingest.pipeline import Ingestor
+from tests.search.conftest import ingest_texts
 from vidensbank.search.manifest import (
     FORMAT_VERSION,
     InvalidSnapshot,
@@ -26,7 +26,6 @@ from vidensbank.search.snapshot import (
     snapshot_dirs,
     switch_current,
 )
-from vidensbank.store import Store
 
 DOCS = {
     "have.txt": "Fælleshaven\n\nBeboerne har plantet frugttræer og bærbuske i fælleshaven.",
@@ -37,11 +36,7 @@ DOCS = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, bundled):
     root = tmp_path_factory.mktemp("snapshot")
-    (root / "corpus").mkdir()
-    for name, text in DOCS.items():
-        (root / "corpus" / name).write_text(text, encoding="utf-8")
-    store = Store(root / "store.sqlite3")
-    Ingestor(store, progress=False).run([root / "corpus"])
+    store = ingest_texts(root, DOCS)
     build = build_snapshot(store, bundled, root / "index", progress=False)
     yield store, build
     store.close()

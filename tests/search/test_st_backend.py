@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.search.conftest import THREE_TOPICS
 from vidensbank.search.eval import evaluate, read_queries
 from vidensbank.search.manifest import Manifest
 from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
@@ -14,13 +15,7 @@ from vidensbank.search.types import Mode
 from vidensbank.services import ingest_and_build, load_searcher
 from vidensbank.settings import load_settings
 
-DOCS = {
-    "raadgivning.txt": "Gældsrådgivning\n\nØkonomiske rådgivere hjælper beboere med budget og gæld, "
-    "så færre bliver sat ud af deres lejemål.",
-    "natur.txt": "Vilde blomster\n\nAfdelingen har sået vilde blomster på plænerne, og insekter og "
-    "sommerfugle er vendt tilbage.",
-    "kursus.txt": "Efteruddannelse\n\nEjendomsfunktionærerne har været på kursus i konflikthåndtering.",
-}
+DOCS = THREE_TOPICS
 
 
 # builds or loads a second runtime of the model: minutes, not seconds
