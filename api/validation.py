@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Self
 
 from fastapi import Path, Query
 from pydantic import AfterValidator
@@ -89,7 +89,7 @@ class SearchParams:
     page: int = 1
 
     @classmethod
-    def parse(cls, params: Mapping[str, str]) -> SearchParams:
+    def parse(cls, params: Mapping[str, str]) -> Self:
         """From query parameters (the last of repeated ones, as in the API); an empty
         ``q`` is the start page. Raises ``InvalidParameter``."""
         raw_q = params.get("q", "")

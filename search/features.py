@@ -30,7 +30,8 @@ query time):
   the corpus's passages (:data:`BASELINE_SAMPLE`). e5 gives every query its own offset (some
   queries are near everything); a question the corpus answers stands out from that
   baseline, one it cannot answer does not (seed dev: AUC 0.97 against 0.90 for the raw
-  best cosine). ``best_cover``: the query's best ``cover_known``.
+  best cosine). ``best_cover``: the query's best ``cover_known``; ``best_bm25``: the query's
+  best ``bm25`` (a question whose words are rare in the corpus and meet in one passage).
 
 Lexical mode has no query vector; its model reads :data:`LEXICAL_FEATURES` only. The hit
 model ranks with :data:`RANK_FEATURES`; the answerability model reads the query-level
@@ -75,8 +76,17 @@ LEXICAL_FEATURES = (
     "query_words",
 )
 FUSION_FEATURES = ("dense_norm", "lexical_norm", "convex", "cover_known")
-ANSWER_FEATURES = ("top_lift", "top_cos", "best_cover", "known_share")
-FEATURES = DENSE_FEATURES + LEXICAL_FEATURES + FUSION_FEATURES + ("top_lift", "best_cover")
+ANSWER_FEATURES = (
+    "top_lift",
+    "top_cos",
+    "best_cover",
+    "known_share",
+    "best_bm25",
+    "query_words",
+)
+FEATURES = (
+    DENSE_FEATURES + LEXICAL_FEATURES + FUSION_FEATURES + ("top_lift", "best_cover", "best_bm25")
+)
 RANK_FEATURES = (
     "cos_best",
     "cos_gap",
@@ -85,6 +95,8 @@ RANK_FEATURES = (
     "convex",
     "coverage_gap",
     "cover_known",
+    "cos_heading",
+    "cos_sentence",
 )
 
 
@@ -266,6 +278,7 @@ class EvidenceSource:
             "convex": (dense + lexical) / (1.0 + known),
             "cover_known": cover,
             "best_cover": np.full(n, float(cover.max()) if n else 0.0),
+            "best_bm25": np.full(n, float(columns["bm25"].max()) if n else 0.0),
         }
 
     def _lexical_columns(

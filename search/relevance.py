@@ -7,12 +7,14 @@ regressions on standardised features (see :mod:`.features`)::
 
 * ``answer`` reads query-level evidence only (:data:`~.features.ANSWER_FEATURES`: how far
   the best cosine stands above the query's baseline, the raw best cosine, the share of the
-  query covered, the share of its words the corpus knows). It is fitted on one row per dev
+  query covered, the share of its words the corpus knows, the best BM25, the query's
+  length). It is fitted on one row per dev
   question, answerable against no-answer, with the two classes weighed equally.
-* ``hit`` reads :data:`~.features.RANK_FEATURES` (absolute and relative evidence: cosines,
-  gaps to the query's best, ranks, the convex strategy's score) and is fitted on the
-  candidates of answerable dev questions only. Within a query ``answer`` is a constant, so
-  hybrid's ``learned`` order is the ``hit`` model's order.
+* ``hit`` reads :data:`~.features.RANK_FEATURES` (absolute and relative evidence: cosines
+  of passage, sentence and heading, gaps to the query's best, ranks, the convex strategy's
+  score) and is fitted on the candidates of answerable dev questions only: pairwise for the
+  order, then Platt-scaled for the probability (see :mod:`.relevance_fit`). Within a query
+  ``answer`` is a constant, so hybrid's ``learned`` order is the ``hit`` model's order.
 
 Why two: a per-hit model alone leans on rank and gap features, so the best hit of any query
 (gibberish too) looks relevant; the floor then cannot empty a no-answer question. The

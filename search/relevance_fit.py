@@ -3,8 +3,13 @@
 Every dev question's candidates (the union of the dense and lexical lists, as the searcher
 builds them) are labelled relevant or not with the eval rules (a gold span in the passage,
 or the passage's page among the relevant pages). Three logistic regressions are fitted:
-``hit`` on the candidates of answerable questions (:data:`~.features.RANK_FEATURES`),
-``answer`` on one row per question, answerable against no-answer, the classes weighed
+``hit`` on the candidates of answerable questions (:data:`~.features.RANK_FEATURES`) in two
+steps: a pairwise fit (relevant minus non-relevant candidate of the same question, against
+the :data:`HARD_NEGATIVES` best non-relevant by the convex order) sets the direction, which
+is what ranks, then a one-variable (Platt) fit of the labels on that score calibrates it;
+both fold into one linear model. Pairwise, because a pointwise fit spends itself on the
+easy negatives far down the lists (on the dev halves of both corpora it ranked worse than
+the convex order); ``answer`` on one row per question, answerable against no-answer, the classes weighed
 equally (:data:`~.features.ANSWER_FEATURES`), and ``lexical`` on every candidate of every
 question (:data:`~.features.LEXICAL_FEATURES`; no-answer questions add negatives). Each
 question weighs the same within its set, and a set weighs in proportion to the square root
@@ -34,6 +39,7 @@ REGULARISATION = 0.1  # sklearn's C on standardised features (0.1 and 1 rank ali
 # One row per question gives the answer model few rows; at 0.1 its coefficients shrank so far
 # that gibberish (no known word, nothing covered) scored as answerable as a real question.
 ANSWER_REGULARISATION = 1.0
+HARD_NEGATIVES = 100  # per question, for the pairwise fit (30 or 50 ranked worse on dev)
 
 
 @dataclass(frozen=True)
@@ -177,15 +183,62 @@ def fit_answer(data: Sequence[LabelledQuery]) -> LinearModel:
     )
 
 
+def _pairs(
+    data: Sequence[LabelledQuery], names, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised differences relevant - non-relevant within each question, and their
+    weights (each question its set weight, shared among its pairs)."""
+    diffs, weights = [], []
+    for item, w in zip(data, _set_weights(data), strict=True):
+        x = item.full.select(names) / scale
+        labels = item.full_labels.astype(bool)
+        order = np.argsort(-item.full.column("convex"), kind="stable")
+        negatives = [i for i in order if not labels[i]][:HARD_NEGATIVES]
+        positives = np.flatnonzero(labels)
+        if not negatives or not len(positives):
+            continue
+        d = (x[positives][:, None, :] - x[negatives][None, :, :]).reshape(-1, len(names))
+        diffs.append(d)
+        weights.append(np.full(len(d), w / len(d)))
+    return np.vstack(diffs), np.concatenate(weights)
+
+
+def fit_hit(data: Sequence[LabelledQuery], names=RANK_FEATURES) -> LinearModel:
+    """Pairwise direction, then Platt scaling of it, as one linear model (see the module)."""
+    from sklearn.linear_model import LogisticRegression  # only needed to fit
+
+    answerable = [d for d in data if d.answerable and d.full.rows and d.full_labels.any()]
+    if not answerable:
+        raise ValueError("The eval sets give no relevant candidate to fit on")
+    x = np.vstack([d.full.select(names) for d in answerable])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    diffs, weights = _pairs(answerable, names, scale)
+    weights *= len(weights) / weights.sum()
+    both = np.vstack([diffs, -diffs])
+    target = np.r_[np.ones(len(diffs)), np.zeros(len(diffs))]
+    pairwise = LogisticRegression(C=REGULARISATION, max_iter=3000, fit_intercept=False)
+    pairwise.fit(both, target, sample_weight=np.r_[weights, weights])
+    direction = pairwise.coef_[0]
+    score = ((x - mean) / scale) @ direction
+    platt = LogisticRegression(C=1.0, max_iter=2000)
+    platt.fit(
+        score[:, None],
+        np.concatenate([d.full_labels for d in answerable]),
+        sample_weight=_rows_weights(answerable, "full"),
+    )
+    return LinearModel(
+        features=tuple(names),
+        mean=tuple(round(float(v), 6) for v in mean),
+        scale=tuple(round(float(v), 6) for v in scale),
+        coef=tuple(round(float(v), 6) for v in direction * platt.coef_[0][0]),
+        intercept=round(float(platt.intercept_[0]), 6),
+    )
+
+
 def fit_model(data: Sequence[LabelledQuery], info: dict | None = None) -> RelevanceModel:
     """The three models and the floor from labelled dev questions."""
-    answerable = [d for d in data if d.answerable and d.full.rows]
-    hit = fit_linear(
-        [d.full for d in answerable],
-        [d.full_labels for d in answerable],
-        _rows_weights(answerable, "full"),
-        RANK_FEATURES,
-    )
+    hit = fit_hit(data)
     asked = [d for d in data if d.lexical.rows]
     lexical = fit_linear(
         [d.lexical for d in asked],

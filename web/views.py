@@ -71,10 +71,9 @@ def example_questions(facets: Facets) -> list[str]:
 
 
 def _passage(hit: Hit, crumbs: list[str]) -> Passage:
-    snippet, sentence = hit.snippet, None
-    if "<mark>" not in hit.snippet and hit.best_sentence:
-        snippet, sentence = None, hit.best_sentence
-    return Passage(snippet, sentence, crumbs, pages_label(hit.page), hit.collapsed)
+    if "<mark>" not in hit.snippet and hit.best_sentence:  # matched by meaning only
+        return Passage(None, hit.best_sentence, crumbs, pages_label(hit.page), hit.collapsed)
+    return Passage(hit.snippet, None, crumbs, pages_label(hit.page), hit.collapsed)
 
 
 def _new_group(catalog: Catalog, hit: Hit, parts: list[str]) -> Group:
