@@ -123,7 +123,7 @@ def _vectors(index: DenseIndex) -> np.ndarray:
         flat = faiss.downcast_index(flat.storage)
     if flat.ntotal == 0:
         return np.zeros((0, flat.d), dtype=np.float32)
-    view = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d)
+    view = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d)  # type: ignore[attr-defined]
     return view.reshape(flat.ntotal, flat.d)
 
 

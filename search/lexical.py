@@ -197,7 +197,7 @@ class LexicalIndex:
         per_term = {
             t: np.asarray(bm25.get_scores_from_ids([vocab[t]]), dtype=np.float32) for t in terms
         }
-        plain = sum(per_term.values())
+        plain = np.asarray(np.sum(list(per_term.values()), axis=0), dtype=np.float32)
         coverage = query_coverage(words, per_term)
         return LexicalScores(
             bm25=plain,

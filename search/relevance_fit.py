@@ -77,7 +77,7 @@ def label_queries(
     searcher: Searcher, queries: Sequence[EvalQuery], set_name: str
 ) -> list[LabelledQuery]:
     """Candidates, features and labels of every question (queries embedded in one batch)."""
-    vectors = searcher.embedder.encode_queries([q.query for q in queries]) if queries else []
+    vectors = list(searcher.embedder.encode_queries([q.query for q in queries])) if queries else []
     out = []
     for query, vector in zip(queries, vectors, strict=True):
         full = searcher.candidates(query.query, vector, Mode.HYBRID).table

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -210,13 +211,15 @@ class Searcher:
         depth = FILTERED_CANDIDATES if allowed is not None else CANDIDATES
         lists: dict[str, list[tuple[int, float]]] = {}
         if vector is not None:
-            hits = self._dense(vector, depth)
-            lists["dense"] = [(h.row, h.score) for h in hits if allowed is None or h.row in allowed]
+            dense_hits = self._dense(vector, depth)
+            lists["dense"] = [
+                (h.row, h.score) for h in dense_hits if allowed is None or h.row in allowed
+            ]
         scores = self.snapshot.lexical.scores(query)
         if scores is not None:
-            hits = scores.top(depth)
+            lexical_hits = scores.top(depth)
             lists["lexical"] = [
-                (h.row, h.score) for h in hits if allowed is None or h.row in allowed
+                (h.row, h.score) for h in lexical_hits if allowed is None or h.row in allowed
             ]
         lists = {name: found[:CANDIDATES] for name, found in lists.items()}
         table = self.evidence.table(query, vector, lists, scores)
@@ -245,7 +248,7 @@ class Searcher:
             return [Ranked(row, score, relevance[row]) for row, score in own]
         if self.fusion == "learned":
             fused = fuse(lists, strategy="learned", relevance=relevance)
-            return [Ranked(int(f.id), f.score, f.score) for f in fused]
+            return [Ranked(cast(int, f.id), f.score, f.score) for f in fused]
         # Word matches count as far as the corpus knows the query's words: for a question in
         # English (or full of typos) the lexical list holds chance matches ("social" in
         # "boligsocial"), so its weight shrinks with the share of words it could match.
@@ -253,7 +256,7 @@ class Searcher:
         if scores is not None and scores.words:
             weights["lexical"] *= sum(1 for w in scores.weights if w) / len(scores.words)
         fused = fuse(lists, strategy=self.fusion, weights=weights)
-        return [Ranked(int(f.id), f.score, relevance[int(f.id)]) for f in fused]
+        return [Ranked(cast(int, f.id), f.score, relevance[cast(int, f.id)]) for f in fused]
 
     def _allowed_rows(self, filters: Filters) -> set[int] | None:
         docs = self.catalog.documents
@@ -335,6 +338,7 @@ class Searcher:
                     f"section:{p.document_id}:{p.section_idx}",
                     NearestTopic(
                         kind="section",
+                        case_id=None,
                         title=heading_of(p.section_path)
                         or self.catalog.documents[p.document_id].title,
                         document_id=p.document_id,
@@ -361,7 +365,9 @@ class Searcher:
                     best[n] = self._best_sentence(page[n].ranked.row, texts[n], query_vector)
         return [self._hit(item, offset + n + 1, spans[n], best[n]) for n, item in enumerate(page)]
 
-    def _hit(self, item: Kept, rank: int, spans: list[tuple[int, int]], best: str | None) -> Hit:
+    def _hit(
+        self, item: Kept, rank: int, spans: Sequence[tuple[int, int]], best: str | None
+    ) -> Hit:
         p: PassageInfo = self.catalog.passages[item.ranked.row]
         doc = self.catalog.documents[p.document_id]
         case = self.catalog.cases.get(p.case_id) if p.case_id else None

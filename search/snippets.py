@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 MAX_CHARS = 320
 
@@ -35,7 +36,7 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def make_snippet(text: str, spans: list[tuple[int, int]], max_chars: int = MAX_CHARS) -> str:
+def make_snippet(text: str, spans: Sequence[tuple[int, int]], max_chars: int = MAX_CHARS) -> str:
     """``text`` cut around the densest run of ``spans``, escaped, with spans marked."""
     spans = sorted(spans)
     start, end = _snap(text, *_window(text, spans, max_chars))

@@ -129,7 +129,10 @@ def test_a_superseding_edition_hides_the_old_one_by_default(
         assert store.document("affald-2022")["superseded_by"] == "affald-2024"
         assert store.document("affald-2024")["superseded_by"] is None
     searcher = load_searcher(settings)
-    assert {h.document.id for h in searcher.search(query).results} == {"affald-2024"}
+    # the edition filter, not the relevance floor, is under test: on a two-page corpus the
+    # fitted floor can hide every hit (see docs/BENCHMARKS.md, "Relevance")
+    unfloored = searcher.search(query, min_relevance=0.0).results
+    assert {h.document.id for h in unfloored} == {"affald-2024"}
     shown = searcher.search(query, filters=Filters(include_superseded=True)).results
     assert shown[0].document.id == "affald-2022"
 

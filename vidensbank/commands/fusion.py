@@ -14,8 +14,7 @@ import datetime
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
+from ..search.embed.query_cache import QueryCachingEmbedder
 from ..search.eval import EvalReport, evaluate_modes, format_side_by_side, read_queries
 from ..search.relevance import DEFAULT_MODEL, RelevanceModel
 from ..search.relevance_fit import (
@@ -47,24 +46,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     fit.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     fit.set_defaults(handler=run_fit)
-
-
-class CachedQueries:
-    """An embedder whose query vectors are kept, so each question is embedded once."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-        self.model_id, self.family, self.dimension = inner.model_id, inner.family, inner.dimension
-        self._cache: dict[str, np.ndarray] = {}
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            self._cache.update(zip(missing, self.inner.encode_queries(missing), strict=True))
-        return np.stack([self._cache[t] for t in texts])
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return self.inner.encode_passages(texts)
 
 
 @dataclass
@@ -110,7 +91,8 @@ def _reports(searcher: Searcher, item: EvalFile, floor: float, tag: str) -> list
 def run_fit(args: argparse.Namespace, settings: Settings) -> int:
     """Label, fit, print before (the model in force, or the convex order when it is of an
     older format) and after on both halves, then write the model unless --dry-run."""
-    embedder = CachedQueries(query_embedder(settings))
+    # every question is embedded once, however many models and halves are scored
+    embedder = QueryCachingEmbedder(query_embedder(settings), size=50_000)
     old = RelevanceModel.load_or_none(args.out if args.out.is_file() else DEFAULT_MODEL)
     files = _files(args, settings)
     dev: list[LabelledQuery] = []
