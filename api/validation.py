@@ -87,6 +87,7 @@ class SearchParams:
     organisation: str | None = None
     year: int | None = None
     page: int = 1
+    everything: bool = False  # `alle=1`: also the hits below the relevance floor
 
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> Self:
@@ -96,6 +97,7 @@ class SearchParams:
         q = query_text(raw_q) if raw_q.strip() else ""
         year = params.get("year", "").strip()
         page = params.get("page", "").strip()
+        everything = params.get("alle", "").strip()
         return cls(
             q=q,
             theme=filter_text("theme", params.get("theme")),
@@ -103,6 +105,7 @@ class SearchParams:
             organisation=filter_text("organisation", params.get("organisation")),
             year=bounded_int("year", year, YEAR_MIN, YEAR_MAX) if year else None,
             page=bounded_int("page", page, 1, MAX_PAGE) if page else 1,
+            everything=bool(bounded_int("alle", everything, 0, 1)) if everything else False,
         )
 
     @property

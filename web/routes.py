@@ -58,7 +58,13 @@ def search_page(request: Request, searcher: SearcherDep) -> Response:
     if not state.q:
         context.update(examples=example_questions(facets), themes=facets.theme, autofocus=True)
         return render(request, "search.html", context)
-    response = searcher.search(state.q, k=PAGE_SIZE, offset=state.offset, filters=filters)
+    response = searcher.search(
+        state.q,
+        k=PAGE_SIZE,
+        offset=state.offset,
+        filters=filters,
+        min_relevance=0.0 if state.everything else None,
+    )
     context.update(
         response=response,
         groups=group_hits(searcher, response.results),

@@ -40,6 +40,7 @@ class SearchState(SearchParams):
             "q": self.q,
             **{k: getattr(self, k) for k in FILTER_FIELDS},
             "page": self.page if self.page > 1 else None,
+            "alle": 1 if self.everything else None,
         }
         if any(k in changes for k in FILTER_FIELDS) or "q" in changes:
             values["page"] = None  # a new filter or query starts on page one

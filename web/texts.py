@@ -50,6 +50,8 @@ def parameter_text(field: str, value: object) -> str:
         )
     if field == "year":
         return "Årstallet i filteret skal være et årstal med fire cifre, fx 2023."
+    if field == "alle":
+        return "Parameteren alle kan kun være 1 (vis også usikre resultater) eller 0."
     if field == "page":
         return f"Sidetallet skal være et helt tal fra 1 til {MAX_PAGE}, fx 2."
     label = FACET_LABELS.get(field, field)

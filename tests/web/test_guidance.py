@@ -158,3 +158,14 @@ def test_spelling_suggestion_marks_words_that_differ():
     # a different number of words: no word is marked rather than a wrong one
     merged = spelling_suggestion(SearchState(q="bolig selskab"), "boligselskab")
     assert [w.changed for w in merged.words] == [False]
+
+
+def test_no_sure_answer_offers_the_uncertain_results_and_they_can_be_shown(strict_client):
+    r = strict_client.get("/", params={"q": "grønne ambassadører"})
+    assert "Vi fandt ikke noget, der sikkert svarer på spørgsmålet" in r.text
+    assert "vis alle resultater" in r.text and "alle=1" in r.text
+    shown = strict_client.get("/", params={"q": "grønne ambassadører", "alle": "1"})
+    assert shown.status_code == 200
+    assert "Grønne ambassadører" in shown.text and "også usikre resultater" in shown.text
+    assert "Vi fandt ikke noget" not in shown.text
+    assert strict_client.get("/", params={"q": "x", "alle": "2"}).status_code == 400

@@ -50,7 +50,7 @@ def test_results_page(client):
 
 
 def test_theme_filter_is_active_and_removable(client):
-    r = client.get("/", params={"q": QUESTION, "theme": "Biodiversitet"})
+    r = client.get("/", params={"q": "vilde blomster i bebyggelsen", "theme": "Biodiversitet"})
     html = r.text
     assert "Fjern filter Tema: Biodiversitet" in html
     assert set(re.findall(r'class="badge">([^<]+)<', html)) == {"Biodiversitet"}
