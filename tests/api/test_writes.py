@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
+from tests.pdfs import one_page_pdf
 from vidensbank.lock import writer_lock
 
 from .conftest import TOKEN, auth
@@ -201,14 +201,6 @@ def test_names_without_latin_letters_get_their_own_stable_file(writable: Callabl
     assert response.json()["status"] == "updated" and response.json()["document_id"] == saved[0]
 
 
-def _pdf(text: str) -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, text)
-    return bytes(pdf.output())
-
-
 def _encrypted(data: bytes, user: str, algorithm: str) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
     writer.encrypt(user_password=user, owner_password="ejerens-kodeord", algorithm=algorithm)
@@ -226,13 +218,13 @@ def test_encrypted_pdfs_open_with_an_owner_password_and_need_the_user_password(
         "Beboerhuset i Lindeparken blev renoveret med frivillige kræfter. Beboerne malede selv"
         " salen og byggede nye borde til fællesspisningen hver torsdag."
     )
-    owner_only = _encrypted(_pdf(text), "", algorithm)
+    owner_only = _encrypted(one_page_pdf(text), "", algorithm)
     opened = client.post(
         "/api/documents", files={"file": ("beboerhus.pdf", owner_only)}, headers=auth()
     )
     assert opened.status_code == 201, opened.text
     assert opened.json()["passages"] > 0
-    locked = _encrypted(_pdf(text), "hemmelig", algorithm)
+    locked = _encrypted(one_page_pdf(text), "hemmelig", algorithm)
     refused = client.post("/api/documents", files={"file": ("laast.pdf", locked)}, headers=auth())
     error = assert_error(refused, 422, "ingest_failed")
     assert "encrypted PDF: a password is needed to read it" in error["message"]

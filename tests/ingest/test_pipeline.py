@@ -6,6 +6,7 @@ from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
 from tests.conftest import SEED
+from tests.pdfs import one_page_pdf
 from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.store import Store
 
@@ -18,11 +19,7 @@ GOOD_TEXT = (
 
 
 def make_pdf(path: Path, text: str) -> Path:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
+    path.write_bytes(one_page_pdf(text))
     return path
 
 

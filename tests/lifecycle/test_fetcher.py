@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from fpdf import FPDF
 
 from tests.lifecycle.conftest import LIFECYCLE, Route, Site, closed_port
 from tests.lifecycle.slow_site import drip_server
+from tests.pdfs import one_page_pdf
 from vidensbank.ingest.linked.fetcher import UNREACHABLE, FetchOptions
 from vidensbank.ingest.linked.guard import AllowList
 from vidensbank.ingest.linked.links import LinkTarget, fetch_links
@@ -39,18 +39,10 @@ def run(site_urls: list[str], linked: Path, **kwargs: object):
     return fetch_links([target(u) for u in site_urls], linked, options(**kwargs))
 
 
-def pdf_bytes(text: str) -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, text)
-    return bytes(pdf.output())
-
-
 def test_fetches_html_and_pdf_with_provenance(site: Site, tmp_path: Path) -> None:
     site.page("/artikler/solceller", "solceller-v1.html", etag='"v1"')
     site.routes["/rapport.pdf"] = Route(
-        body=pdf_bytes("Regnbede i Sonderborg holder vandet i omraadet."),
+        body=one_page_pdf("Regnbede i Sonderborg holder vandet i omraadet."),
         content_type="application/pdf",
     )
     url, pdf_url = f"{site.base}/artikler/solceller", f"{site.base}/rapport.pdf"
@@ -226,7 +218,7 @@ def test_robots_txt_wildcards_and_end_anchors_are_honoured(site: Site, tmp_path:
     site.routes["/robots.txt"] = Route(
         body=b"User-agent: *\nDisallow: /*.pdf$\n", content_type="text/plain"
     )
-    pdf = Route(body=pdf_bytes("Regnbede i Sonderborg."), content_type="application/pdf")
+    pdf = Route(body=one_page_pdf("Regnbede i Sonderborg."), content_type="application/pdf")
     site.routes["/filer/rapport.pdf"] = pdf
     site.routes["/filer/rapport.pdf?udgave=2"] = pdf
     urls = [f"{site.base}/filer/rapport.pdf", f"{site.base}/filer/rapport.pdf?udgave=2"]
@@ -239,7 +231,7 @@ def test_robots_txt_wildcards_and_end_anchors_are_honoured(site: Site, tmp_path:
 def test_a_missing_or_generic_content_type_is_sniffed(site: Site, tmp_path: Path) -> None:
     page = (LIFECYCLE / "ny-side.html").read_bytes()
     site.routes["/uden-type"] = Route(body=page, content_type="application/octet-stream")
-    site.routes["/pdf-uden-type"] = Route(body=pdf_bytes("Regnbede."), content_type="")
+    site.routes["/pdf-uden-type"] = Route(body=one_page_pdf("Regnbede."), content_type="")
     site.routes["/tekst"] = Route(body=b"bare tekst", content_type="application/octet-stream")
     urls = [f"{site.base}/uden-type", f"{site.base}/pdf-uden-type", f"{site.base}/tekst"]
     html, pdf, text = run(urls, tmp_path / "linked").outcomes
