@@ -102,12 +102,16 @@ class SnapshotHolder:
         return self._embedder
 
     def _open(self, path: Path) -> Searcher:
-        return Searcher(
+        searcher = Searcher(
             Snapshot.load(path),
             self._embedder_for_queries(),
             fusion=self.settings.fusion,
             min_relevance=self.settings.min_relevance,
         )
+        # The spelling suggester is built lazily per snapshot (up to ~1.5 s with the
+        # dictionaries); build it here, before the swap, so no request waits for it.
+        _ = searcher.snapshot.lexical.speller
+        return searcher
 
     def refresh(self) -> bool:
         """Serve the snapshot ``current`` points to, or the newest valid one when it fails
