@@ -198,7 +198,7 @@ def schema_fuzz(app, positive: int, negative: int, seed: int = 1) -> SchemaFuzzR
 
 def _data_dir(given: Path | None):
     """The settings of ``given``, or of the shipped corpus ingested into a temp folder."""
-    from vidensbank.services import ingest_and_build
+    from vidensbank.writes import ingest_and_build
     from vidensbank.settings import load_settings
 
     if given is not None:

@@ -22,8 +22,8 @@ def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 def seed_settings(tmp_path_factory: pytest.TempPathFactory):
     """The shipped corpus ingested with the real bundled model into a fresh data dir
     (built once per test session; tests must not modify it)."""
-    from vidensbank.services import ingest_and_build
     from vidensbank.settings import load_settings
+    from vidensbank.writes import ingest_and_build
 
     data = tmp_path_factory.mktemp("seed-data")
     settings = load_settings(data_dir=data, corpus_dir=ROOT / "corpus")

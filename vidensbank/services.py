@@ -5,9 +5,6 @@ building a snapshot. Every write (add a file or URL, remove, ingest and build) l
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .search.embed.base import Embedder
 from .search.embed.factory import create_embedder
@@ -24,21 +21,19 @@ from .search.snapshot import (
 from .settings import Settings
 from .store import Store
 
-if TYPE_CHECKING:
-    from .writes import IngestOutcome
 
-
-def ingest_embedder(settings: Settings) -> Embedder:
-    return create_embedder(
-        settings.embedder, settings.embed_batch_size, settings.device, settings.data_dir / "models"
-    )
-
-
-def query_embedder(settings: Settings) -> Embedder:
-    name = settings.query_embedder or settings.embedder
+def _embedder(settings: Settings, name: str) -> Embedder:
     return create_embedder(
         name, settings.embed_batch_size, settings.device, settings.data_dir / "models"
     )
+
+
+def ingest_embedder(settings: Settings) -> Embedder:
+    return _embedder(settings, settings.embedder)
+
+
+def query_embedder(settings: Settings) -> Embedder:
+    return _embedder(settings, settings.query_embedder or settings.embedder)
 
 
 def open_store(settings: Settings) -> Store:
@@ -96,11 +91,3 @@ def build_index(settings: Settings, store: Store, *, progress: bool = True) -> B
         keep=settings.snapshots_kept,
         progress=progress,
     )
-
-
-def ingest_and_build(settings: Settings, paths: Iterable[Path], **options: Any) -> IngestOutcome:
-    """The write service's ingest-and-build (:func:`vidensbank.writes.ingest_and_build`),
-    kept here for the callers that know it by this module."""
-    from .writes import ingest_and_build as run
-
-    return run(settings, paths, **options)

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from vidensbank.services import ingest_and_build
+from vidensbank.writes import ingest_and_build
 
 NOTE = """# Delebiler i Kærgården
 

@@ -17,7 +17,8 @@ from tests.lifecycle.test_crash_safety import ENERGI, TRYGHED
 from vidensbank.lock import writer_lock
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.snapshot import current_path
-from vidensbank.services import ingest_and_build, query_embedder
+from vidensbank.services import query_embedder
+from vidensbank.writes import ingest_and_build
 
 NEW = (
     "# Legepladsen\n\nBørnene i afdelingen har selv tegnet den nye legeplads med klatrenet,"

@@ -19,8 +19,8 @@ from tests.lifecycle.conftest import CliProcess, make_corpus, settings_for
 from vidensbank.api.app import create_app
 from vidensbank.api.holder import SnapshotHolder
 from vidensbank.search.snapshot import current_path, snapshot_dirs, verify_snapshot
-from vidensbank.services import ingest_and_build
 from vidensbank.settings import Settings
+from vidensbank.writes import ingest_and_build
 
 ENERGI = (
     "# Varmepumper i Viborg\n\nBoligselskabet Viborg har installeret varmepumper i tre"

@@ -14,8 +14,9 @@ from vidensbank.ingest.pipeline import Ingestor
 from vidensbank.lock import writer_lock
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.snapshot import current_path, verify_snapshot
-from vidensbank.services import ingest_and_build, query_embedder
+from vidensbank.services import query_embedder
 from vidensbank.store import Store
+from vidensbank.writes import ingest_and_build
 
 ENERGI = (
     "# Varmepumper i Viborg\n\nBoligselskabet Viborg har installeret varmepumper i tre"

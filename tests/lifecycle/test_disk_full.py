@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.lifecycle.conftest import make_corpus, settings_for
 from vidensbank.search.snapshot import current_path, verify_snapshot
-from vidensbank.services import ingest_and_build
+from vidensbank.writes import ingest_and_build
 
 ENERGI = (
     "# Varmepumper i Viborg\n\nBoligselskabet Viborg har installeret varmepumper i tre"

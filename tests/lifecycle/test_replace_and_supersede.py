@@ -11,8 +11,9 @@ from tests.ingest.test_pipeline import make_pdf
 from tests.lifecycle.conftest import LIFECYCLE, make_corpus, set_env, settings_for
 from vidensbank.cli import main
 from vidensbank.search.types import Filters
-from vidensbank.services import ingest_and_build, load_searcher
+from vidensbank.services import load_searcher
 from vidensbank.store import Store
+from vidensbank.writes import ingest_and_build
 
 OLD = """# Affald i afdelingen
 

@@ -13,7 +13,7 @@ from tests.ingest.test_pipeline import GOOD_TEXT, make_pdf
 from tests.lifecycle.conftest import CliProcess, make_corpus, settings_for
 from vidensbank.ingest.watch import is_partial, is_relevant, watch_and_ingest
 from vidensbank.search.snapshot import current_path
-from vidensbank.services import ingest_and_build
+from vidensbank.writes import ingest_and_build
 
 
 def test_partial_and_hidden_files_are_not_relevant() -> None:

@@ -168,8 +168,8 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from vidensbank.services import ingest_and_build
     from vidensbank.settings import load_settings
+    from vidensbank.writes import ingest_and_build
 
     root = tmp_path_factory.mktemp("tiny-eval")
     corpus = root / "corpus"

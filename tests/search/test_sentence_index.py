@@ -14,8 +14,8 @@ from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.sentence_index import SENTENCE_LIFT, SentenceIndex, sentences_of
 from vidensbank.search.snapshot import SnapshotError, build_snapshot, current_path
 from vidensbank.search.types import Mode
-from vidensbank.services import ingest_and_build
 from vidensbank.settings import load_settings
+from vidensbank.writes import ingest_and_build
 
 FACT = "Vaskeriet har fået nye maskiner, der bruger halvt så meget vand og strøm som de gamle."
 MEETING = (

@@ -12,8 +12,9 @@ from vidensbank.search.manifest import Manifest
 from vidensbank.search.searcher import Searcher, Snapshot, check_compatible
 from vidensbank.search.snapshot import SnapshotError, current_path
 from vidensbank.search.types import Mode
-from vidensbank.services import ingest_and_build, load_searcher
+from vidensbank.services import load_searcher
 from vidensbank.settings import load_settings
+from vidensbank.writes import ingest_and_build
 
 DOCS = THREE_TOPICS
 
