@@ -198,8 +198,8 @@ def schema_fuzz(app, positive: int, negative: int, seed: int = 1) -> SchemaFuzzR
 
 def _data_dir(given: Path | None):
     """The settings of ``given``, or of the shipped corpus ingested into a temp folder."""
-    from vidensbank.writes import ingest_and_build
     from vidensbank.settings import load_settings
+    from vidensbank.writes import ingest_and_build
 
     if given is not None:
         return load_settings(data_dir=given)
