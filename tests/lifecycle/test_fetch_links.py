@@ -17,7 +17,7 @@ from tests.lifecycle.conftest import (
     set_env,
     settings_for,
 )
-from tests.lifecycle.test_fetcher import pdf_bytes
+from tests.pdfs import one_page_pdf
 from vidensbank.cli import main
 from vidensbank.ingest.linked.provenance import LINKED_FOR_CASE_SQL
 from vidensbank.search.snapshot import current_path
@@ -35,7 +35,7 @@ def source_text(base: str) -> str:
 def serve_pages(site: Site) -> None:
     site.page("/artikler/solceller", "solceller-v1.html", etag='"v1"')
     site.routes["/rapport.pdf"] = Route(
-        body=pdf_bytes(
+        body=one_page_pdf(
             "Regnbede mellem blokkene\nSkolens elever plantede siv og iris i regnbedene, og"
             " vandet fra tagene loeber nu ikke laengere i kloakken ved store skybrud."
         ),
