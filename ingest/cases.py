@@ -3,7 +3,9 @@
 Detection uses structure only: the sub-sections of a section whose heading announces a
 collection of cases ("Cases fra møderne", "Eksempler …") are cases, and so are their own
 sub-sections when those tell a story of their own. A heading of the form "Case: …" is a
-case wherever it stands. Organisations and places come from the gazetteer (data).
+case wherever it stands, titled without its prefix. Sections marked as front matter or
+adverts (``roles``) are never cases and add nothing to a case's text. Organisations and
+places come from the gazetteer (data).
 """
 
 from __future__ import annotations
@@ -34,22 +36,31 @@ class Case:
     page_end: int | None = None
 
 
+def _content(structure: StructuredDocument, index: int) -> list[int]:
+    """``index`` and its descendants, without excluded sections (front matter, adverts)."""
+    return [s for s in subtree(structure, index) if not structure.sections[s].excluded]
+
+
 def _own_words(structure: StructuredDocument, index: int) -> int:
     return sum(words(structure.blocks[b].text) for b in structure.sections[index].blocks)
 
 
 def _story_words(structure: StructuredDocument, index: int) -> int:
-    return sum(_own_words(structure, s) for s in subtree(structure, index))
+    return sum(_own_words(structure, s) for s in _content(structure, index))
 
 
-def _case_sections(
+def case_sections(
     structure: StructuredDocument, gazetteer: Gazetteer
 ) -> list[tuple[int, int | None]]:
     """(section index, parent case section index) for every case, in document order."""
     found: dict[int, int | None] = {}
 
     def add(index: int, parent: int | None) -> None:
-        if index in found or _story_words(structure, index) < MIN_STORY_WORDS:
+        if (
+            index in found
+            or structure.sections[index].excluded
+            or _story_words(structure, index) < MIN_STORY_WORDS
+        ):
             return
         found[index] = parent
         for child in structure.sections[index].children:
@@ -57,6 +68,8 @@ def _case_sections(
                 add(child, index)
 
     for section in structure.sections[1:]:
+        if section.excluded:
+            continue
         if gazetteer.is_single_case(section.title):
             add(section.index, None)
         elif gazetteer.is_case_collection(section.title):
@@ -72,8 +85,11 @@ def detect_cases(
     cases: list[Case] = []
     ids: dict[int, str] = {}
     used: set[str] = set()
-    for index, parent in _case_sections(structure, gazetteer):
+    found = case_sections(structure, gazetteer)
+    for index, parent in found:
         section = structure.sections[index]
+        title = gazetteer.case_title(section.title)
+        # The id keeps following the heading as printed, so links to a case stay valid.
         case_id = f"{document_id}--{slugify(section.title, 50)}"
         while case_id in used:
             case_id += "-2"
@@ -81,12 +97,12 @@ def detect_cases(
         ids[index] = case_id
         blocks = [
             structure.blocks[b]
-            for s in subtree(structure, index)
+            for s in _content(structure, index)
             for b in structure.sections[s].blocks
         ]
         body = [b for b in blocks if b.kind is not BlockKind.CAPTION]
         text = "\n\n".join(b.text for b in body)
-        named = f"{section.title}\n{text}"
+        named = f"{title}\n{text}"
         pages = [b.page for b in blocks if b.page is not None] or (
             [section.page] if section.page else []
         )
@@ -96,7 +112,7 @@ def detect_cases(
         cases.append(
             Case(
                 id=case_id,
-                title=section.title,
+                title=title,
                 theme=section.theme,
                 section_index=index,
                 section_path=section.path_text,
@@ -110,7 +126,7 @@ def detect_cases(
             )
         )
     section_case: dict[int, str] = {}
-    for index, _ in _case_sections(structure, gazetteer):
-        for inner in subtree(structure, index):
+    for index, _ in found:
+        for inner in _content(structure, index):
             section_case[inner] = ids[index]  # deeper cases come later and overwrite
     return cases, section_case

@@ -7,6 +7,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import IngestError
+
 DEFAULT_PATH = Path("corpus/gazetteer.toml")
 
 
@@ -18,6 +20,12 @@ class Gazetteer:
     place_patterns: list[re.Pattern[str]] = field(default_factory=list)
     case_heading_patterns: list[re.Pattern[str]] = field(default_factory=list)
     single_case_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    case_title_prefixes: list[re.Pattern[str]] = field(default_factory=list)
+    front_matter_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    generic_chapter_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    advert_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    advert_min_matches: int = 2
+    advert_max_words: int = 150
 
     @classmethod
     def load(cls, path: Path | None = None) -> Gazetteer:
@@ -31,12 +39,14 @@ class Gazetteer:
             places=_surface_forms(data.get("places", [])),
             organisation_patterns=[re.compile(p) for p in data.get("organisation_patterns", [])],
             place_patterns=[re.compile(p) for p in data.get("place_patterns", [])],
-            case_heading_patterns=[
-                re.compile(p, re.IGNORECASE) for p in data.get("case_heading_patterns", [])
-            ],
-            single_case_patterns=[
-                re.compile(p, re.IGNORECASE) for p in data.get("single_case_patterns", [])
-            ],
+            case_heading_patterns=_patterns(data, "case_heading_patterns"),
+            single_case_patterns=_patterns(data, "single_case_patterns"),
+            case_title_prefixes=_patterns(data, "case_title_prefixes"),
+            front_matter_patterns=_patterns(data, "front_matter_patterns"),
+            generic_chapter_patterns=_patterns(data, "generic_chapter_patterns"),
+            advert_patterns=_patterns(data, "advert_patterns", re.MULTILINE),
+            advert_min_matches=int(data.get("advert_min_matches", 2)),
+            advert_max_words=int(data.get("advert_max_words", 150)),
         )
 
     def is_case_collection(self, heading: str) -> bool:
@@ -44,6 +54,25 @@ class Gazetteer:
 
     def is_single_case(self, heading: str) -> bool:
         return any(p.search(heading) for p in self.single_case_patterns)
+
+    def case_title(self, heading: str) -> str:
+        """ "Case: Fugtmålere i Vejle" → "Fugtmålere i Vejle"; other headings unchanged."""
+        for pattern in self.case_title_prefixes:
+            match = pattern.match(heading)
+            if match and heading[match.end() :].strip():
+                stripped = heading[match.end() :].strip()
+                return stripped[:1].upper() + stripped[1:]
+        return heading
+
+    def is_front_matter(self, heading: str) -> bool:
+        return any(p.search(heading.strip()) for p in self.front_matter_patterns)
+
+    def is_generic_chapter(self, heading: str) -> bool:
+        return any(p.search(heading.strip()) for p in self.generic_chapter_patterns)
+
+    def advert_matches(self, text: str) -> int:
+        """How many distinct advert patterns the text matches."""
+        return sum(1 for p in self.advert_patterns if p.search(text))
 
     def find_organisations(self, text: str) -> list[str]:
         found = _find_names(text, self.organisations)
@@ -64,6 +93,20 @@ class Gazetteer:
                 if canonical not in found:
                     found.append(canonical)
         return found
+
+
+def _patterns(data: dict[str, object], key: str, flags: int = 0) -> list[re.Pattern[str]]:
+    """Case-insensitive patterns; a broken one names its key so the file can be fixed."""
+    compiled: list[re.Pattern[str]] = []
+    raw = data.get(key, [])
+    for pattern in raw if isinstance(raw, list) else [raw]:
+        try:
+            compiled.append(re.compile(str(pattern), re.IGNORECASE | flags))
+        except re.error as err:
+            raise IngestError(
+                f"gazetteer {key}: invalid pattern {pattern!r} ({err}); fix the pattern"
+            ) from err
+    return compiled
 
 
 def _surface_forms(entries: list[dict[str, object]]) -> dict[str, str]:

@@ -136,6 +136,8 @@ def _fingerprint(sha: str, entry: SourceEntry | None, gazetteer_sha: str, extra:
     meta = json.dumps(entry.metadata() if entry else {}, sort_keys=True, ensure_ascii=False)
     title = entry.title if entry else ""
     key = f"{PIPELINE_VERSION}\x00{sha}\x00{meta}\x00{title}\x00{gazetteer_sha}"
+    if entry and entry.structure_key():
+        key += f"\x00{entry.structure_key()}"
     if extra:  # e.g. a linked copy's provenance (who links to it)
         key += f"\x00{extra}"
     return hashlib.sha256(key.encode()).hexdigest()
@@ -222,7 +224,12 @@ class Ingestor:
             document_id = _document_id(candidate, self.store, source)
             entry = candidate.entry
             processed = process_document(
-                loaded, document_id, self.gazetteer, title=entry.title if entry else None
+                loaded,
+                document_id,
+                self.gazetteer,
+                title=entry.title if entry else None,
+                options=entry.sections if entry else None,
+                publisher=entry.publisher if entry else None,
             )
             if not processed.passages:
                 raise IngestError("no text left after cleaning; nothing to search in this file")
@@ -239,6 +246,9 @@ class Ingestor:
             metadata.update(provenance.metadata())
         metadata["fingerprint"] = fingerprint
         metadata["file_name"] = candidate.path.name
+        if metadata.get("year") is None and processed.year is not None:
+            metadata["year"] = processed.year  # stated by the document; sources.toml wins
+            metadata["year_source"] = "document"
         year = metadata.get("year")
         record = DocumentRecord(
             id=document_id,

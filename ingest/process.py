@@ -9,10 +9,15 @@ from .clean import clean_document
 from .gazetteer import Gazetteer
 from .model import Link, LoadedDocument
 from .passages import Passage, make_passages
+from .roles import SectionOptions, assign_roles
 from .structure import StructuredDocument, build_structure
+from .year import publication_year
 
 # Bump when processing changes so that unchanged files are processed again.
-PIPELINE_VERSION = 2  # 2: a short passage no longer repeats a title it opens with
+# 2: a short passage no longer repeats a title it opens with
+# 3: front matter and adverts carry no theme and are no cases; themes from the structure;
+#    case-title prefixes stripped; the year read from the document
+PIPELINE_VERSION = 3
 
 
 @dataclass
@@ -32,6 +37,7 @@ class ProcessedDocument:
     passages: list[Passage]
     links: list[LinkRecord]
     cleaned_text: str
+    year: int | None = None  # as the document states it (title page, colophon)
 
 
 def _links(structure: StructuredDocument, section_case: dict[int, str]) -> list[LinkRecord]:
@@ -51,12 +57,21 @@ def _is_real(link: Link) -> bool:
 
 
 def process_document(
-    loaded: LoadedDocument, document_id: str, gazetteer: Gazetteer, title: str | None = None
+    loaded: LoadedDocument,
+    document_id: str,
+    gazetteer: Gazetteer,
+    title: str | None = None,
+    *,
+    options: SectionOptions | None = None,
+    publisher: str | None = None,
 ) -> ProcessedDocument:
+    """``options`` are the publication's own section choices (sources.toml); ``publisher``
+    lets a section "Om <publisher>" count as front matter."""
     cleaned = clean_document(loaded)
     if title:
         cleaned.title = title
     structure = build_structure(cleaned)
+    assign_roles(structure, gazetteer, options, publisher or loaded.metadata.get("publisher"))
     cases, section_case = detect_cases(structure, document_id, gazetteer)
     for case in cases:
         case.links = [link for link in case.links if _is_real(link)]
@@ -76,4 +91,5 @@ def process_document(
         passages=passages,
         links=_links(structure, section_case),
         cleaned_text=text,
+        year=publication_year(structure, loaded.page_count),
     )

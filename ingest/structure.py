@@ -29,14 +29,14 @@ class Section:
     page: int | None = None
     blocks: list[int] = field(default_factory=list)  # indexes into StructuredDocument.blocks
     children: list[int] = field(default_factory=list)
+    # Set by ``roles``: why the section is not content ("front_matter", "advert", ...) and
+    # the theme it belongs to, if any.
+    excluded: str = ""
+    theme: str | None = None
 
     @property
     def path_text(self) -> str:
         return PATH_SEPARATOR.join(self.path)
-
-    @property
-    def theme(self) -> str | None:
-        return self.path[0] if self.path else None
 
 
 @dataclass

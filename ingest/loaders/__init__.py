@@ -10,10 +10,20 @@ from ..model import LoadedDocument
 
 Loader = Callable[[bytes, str], LoadedDocument]
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".html", ".htm", ".md", ".markdown", ".txt")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (
+    ".pdf",
+    ".docx",
+    ".html",
+    ".htm",
+    ".md",
+    ".markdown",
+    ".txt",
+)
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 _CONTENT_TYPES = {
     "application/pdf": ".pdf",
+    DOCX_CONTENT_TYPE: ".docx",
     "text/html": ".html",
     "application/xhtml+xml": ".html",
     "text/markdown": ".md",
@@ -63,6 +73,10 @@ def _loader_for(suffix: str, name: str) -> Loader:
         from .pdf import load_pdf
 
         return load_pdf
+    if suffix == ".docx":
+        from .docx import load_docx
+
+        return load_docx
     if suffix in (".html", ".htm"):
         from .html import load_html
 
@@ -88,4 +102,4 @@ def _too_large(name: str, size: int, limit: int) -> FileTooLarge:
     )
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "load_bytes", "load_document"]
+__all__ = ["DOCX_CONTENT_TYPE", "SUPPORTED_SUFFIXES", "load_bytes", "load_document"]

@@ -73,7 +73,7 @@ def test_fetch_links_ingests_linked_material_for_cases(
     hit = searcher.search("aflæse invertere og melde fejl til leverandøren", k=1).results[0]
     assert hit.document.url == f"{site.base}/artikler/solceller"
     assert [c.id for c in hit.cited_by] == [SOLCELLER]
-    assert hit.cited_by[0].title == "Case: Solceller i Tinglev"
+    assert hit.cited_by[0].title == "Solceller i Tinglev"
     pdf_hit = searcher.search("siv og iris i regnbedene", k=1).results[0]
     assert pdf_hit.document.url == f"{site.base}/rapport.pdf"
     assert [c.id for c in pdf_hit.cited_by] == [REGNVAND]
