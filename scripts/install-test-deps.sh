@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the app: Chromium for the browser tests (Debian
 # package; Playwright cannot download browsers here), Debian's Danish hunspell dictionary
-# for spelling suggestions, the CPU build of torch pinned
-# *before* sentence-transformers (an unpinned torch pulls a multi-GB CUDA build), and
-# the test and sentence-transformers extras.
+# for spelling suggestions, Debian's Danish thesaurus (mythes-da) for synonym expansion,
+# the CPU build of torch pinned *before* sentence-transformers (an unpinned torch pulls a
+# multi-GB CUDA build), and the test and sentence-transformers extras.
 set -euo pipefail
 venv=${1:-.venv}
 
 missing=()
-for package in chromium chromium-driver hunspell-da; do
+for package in chromium chromium-driver hunspell-da mythes-da; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -312,10 +312,14 @@ class Token(NamedTuple):
 
 class QueryWord(NamedTuple):
     """One distinct word of a query: the terms that match the word itself (its stems, or
-    the number) and the terms of its compound parts, which match it only in part."""
+    the number) and the terms of its compound parts, which match it only in part;
+    ``synonyms`` the terms of its thesaurus synonyms (down-weighted, see :mod:`.lexical`)
+    and ``surface`` the word as written (normalised)."""
 
     own: tuple[str, ...]
     parts: tuple[str, ...]
+    synonyms: tuple[str, ...] = ()
+    surface: str = ""
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -496,7 +500,7 @@ class DanishAnalyzer:
             terms = () if is_query_stopword(word) else self.word_terms(word)
             if terms and word not in words:
                 own = _own_terms(word)
-                words[word] = QueryWord(own, tuple(t for t in terms if t not in own))
+                words[word] = QueryWord(own, tuple(t for t in terms if t not in own), (), word)
         return list(words.values())
 
     def word_terms(self, word: str) -> tuple[str, ...]:

@@ -33,6 +33,9 @@ query time):
   best cosine). ``best_cover``: the query's best ``cover_known``; ``best_bm25``: the query's
   best ``bm25`` (a question whose words are rare in the corpus and meet in one passage).
 
+* ``readable_share``: the share of the query's content words that are words at all
+  (:mod:`.readable`); not a model feature but a factor relevance is multiplied by.
+
 Lexical mode has no query vector; its model reads :data:`LEXICAL_FEATURES` only. The hit
 model ranks with :data:`RANK_FEATURES`; the answerability model reads the query-level
 :data:`ANSWER_FEATURES` (see :mod:`.relevance`).
@@ -43,13 +46,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import faiss
 import numpy as np
 
 from .catalog import Catalog
 from .dense import DenseIndex
+from .fields import HeadingField
 from .lexical import LexicalIndex, LexicalScores
+from .readable import readable_share
 from .sentence_index import SentenceIndex
 
 CANDIDATES = 100  # per retriever
@@ -87,6 +93,7 @@ ANSWER_FEATURES = (
 FEATURES = (
     DENSE_FEATURES + LEXICAL_FEATURES + FUSION_FEATURES + ("top_lift", "best_cover", "best_bm25")
 )
+EXTRA_COLUMNS = ("readable_share",)  # no model feature: the relevance gate (see .relevance)
 RANK_FEATURES = (
     "cos_best",
     "cos_gap",
@@ -172,6 +179,15 @@ class EvidenceSource:
         self.is_heading = np.asarray(sentences.headings, dtype=bool)
         self._heading_terms: dict[int, frozenset[str]] = {}
 
+    @cached_property
+    def headings(self) -> HeadingField:
+        """The title-and-heading BM25 field (:mod:`.fields`), built on first use."""
+        return HeadingField.build(self.catalog, self.lexical.analyzer)
+
+    def readable(self, query: str) -> float:
+        """The query's readable share (:mod:`.readable`) against this corpus's terms."""
+        return readable_share(query, self.lexical.analyzer, self.lexical.knows)
+
     def heading_terms(self, row: int) -> frozenset[str]:
         """Index terms of the passage's document title and section path (cached)."""
         terms = self._heading_terms.get(row)
@@ -230,7 +246,8 @@ class EvidenceSource:
         if vector is not None:
             columns.update(self._dense_columns(rows, vector, ranked.get("dense", [])))
             columns.update(self._fusion_columns(ordered, lists, columns))
-        names = FEATURES if vector is not None else LEXICAL_FEATURES
+        columns["readable_share"] = np.full(len(rows), self.readable(query))
+        names = (FEATURES if vector is not None else LEXICAL_FEATURES) + EXTRA_COLUMNS
         values = np.column_stack([columns[n] for n in names]) if len(rows) else None
         return FeatureTable(ordered, names, np.zeros((0, len(names))) if values is None else values)
 

@@ -33,16 +33,20 @@ from vidensbank.search.analysis import (
     DanishAnalyzer,
     QueryWord,
     Span,
+    is_query_stopword,
+    stem_terms,
     tokenize,
     vocabulary_from_tokens,
 )
 from vidensbank.search.spelling import Speller
+from vidensbank.search.synonyms import load_thesaurus
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "lexical.json"
 _KIND = "vidensbank.lexical"
 _BM25_DIR = "bm25"
 COVERAGE_EXPONENT = 2.0  # how strongly a passage missing query words is held back
+SYNONYM_WEIGHT = 0.3  # a thesaurus synonym's BM25 and coverage, relative to the word's own
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +60,12 @@ class LexicalHit:
 
 
 def word_weights(words: list[QueryWord], per_term: dict[str, np.ndarray]) -> list[float]:
-    """Each query word's weight: the IDF of its rarest known term, 0 when the corpus knows none."""
+    """Each query word's weight: the IDF of its rarest known term (of a synonym's, when the
+    corpus knows none of its own), 0 when the corpus knows none."""
     return [
-        max((_idf(per_term[t]) for t in word.terms if t in per_term), default=0.0) for word in words
+        max((_idf(per_term[t]) for t in word.terms if t in per_term), default=0.0)
+        or max((_idf(per_term[t]) for t in word.synonyms if t in per_term), default=0.0)
+        for word in words
     ]
 
 
@@ -68,6 +75,7 @@ def query_coverage(words: list[QueryWord], per_term: dict[str, np.ndarray]) -> n
     ``per_term`` holds each known term's BM25 scores over all passages (positive where the
     passage has the term). A word weighs as much as its rarest known term; it is covered
     whole when one of its own terms matches, else by the share of its parts that match.
+    A passage with only a synonym of the word covers :data:`SYNONYM_WEIGHT` of it.
     Words the corpus does not know at all are left out (they lower every passage alike)."""
     size = len(next(iter(per_term.values())))
     covered = np.zeros(size, dtype=np.float32)
@@ -77,8 +85,11 @@ def query_coverage(words: list[QueryWord], per_term: dict[str, np.ndarray]) -> n
             continue
         own = [per_term[t] > 0 for t in word.own if t in per_term]
         parts = [per_term[t] > 0 for t in word.parts if t in per_term]
+        synonyms = [per_term[t] > 0 for t in word.synonyms if t in per_term]
         whole = np.logical_or.reduce(own) if own else np.zeros(size, dtype=bool)
         share = np.mean(parts, axis=0) if parts else np.zeros(size)
+        if synonyms:
+            share = np.maximum(share, SYNONYM_WEIGHT * np.logical_or.reduce(synonyms))
         covered += weight * np.where(whole, 1.0, share).astype(np.float32)
     total = sum(weights)
     return covered / total if total else covered
@@ -89,13 +100,15 @@ class LexicalScores:
     """Everything BM25 says about one query, over every passage (arrays indexed by row):
     ``bm25`` the plain BM25 sum, ``coverage`` the IDF-weighted share of the query covered,
     ``score`` the ranking score ``bm25 * coverage ** COVERAGE_EXPONENT``; ``words`` the
-    query's words and ``weights`` their IDF weights (0 = unknown to the corpus)."""
+    query's words and ``weights`` their IDF weights (0 = unknown to the corpus);
+    ``heading`` the title-and-heading field's BM25 when it was added (:mod:`.fields`)."""
 
     bm25: np.ndarray
     coverage: np.ndarray
     score: np.ndarray
     words: list[QueryWord]
     weights: list[float]
+    heading: np.ndarray | None = None
 
     def top(self, k: int) -> list[LexicalHit]:
         """The ``k`` best rows, best first; only positive scores, ties in row order."""
@@ -173,6 +186,10 @@ class LexicalIndex:
         """Character spans of the words in ``text`` that match the query (for <mark>)."""
         return self.analyzer.matching_spans(text, query)
 
+    def knows(self, term: str) -> bool:
+        """Whether the index term ``term`` occurs in the corpus."""
+        return self._bm25 is not None and term in self._bm25.vocab_dict
+
     def known_share(self, query: str) -> float:
         """The share of the query's words (stopwords aside) that occur in the corpus: 1.0 for
         a Danish question in the corpus's words, near 0 for an English or misspelt one."""
@@ -183,21 +200,30 @@ class LexicalIndex:
         vocab = bm25.vocab_dict
         return sum(any(t in vocab for t in w.terms) for w in words) / len(words)
 
-    def scores(self, query: str) -> LexicalScores | None:
-        """BM25, coverage and ranking score of every passage; None when no query word has a
-        term the corpus knows (nothing can match)."""
+    def scores(self, query: str, synonyms: bool = True) -> LexicalScores | None:
+        """BM25, coverage and ranking score of every passage (with the query's words
+        expanded by their thesaurus synonyms unless ``synonyms`` is false); None when no
+        query word has a term the corpus knows (nothing can match)."""
         bm25 = self._bm25
         if bm25 is None:
             return None
-        words = self.analyzer.query_words(query)
         vocab = bm25.vocab_dict
+        words = self.analyzer.query_words(query)
+        if synonyms:
+            words = self.with_synonyms(words)
         terms = list(dict.fromkeys(t for w in words for t in w.terms if t in vocab))
-        if not terms:
+        extra = [t for t in dict.fromkeys(t for w in words for t in w.synonyms) if t in vocab]
+        if not terms and not extra:
             return None
         per_term = {
-            t: np.asarray(bm25.get_scores_from_ids([vocab[t]]), dtype=np.float32) for t in terms
+            t: np.asarray(bm25.get_scores_from_ids([vocab[t]]), dtype=np.float32)
+            for t in [*terms, *extra]
         }
-        plain = np.asarray(np.sum(list(per_term.values()), axis=0), dtype=np.float32)
+        size = bm25.scores["num_docs"]
+        plain = np.sum([per_term[t] for t in terms], axis=0) if terms else np.zeros(size)
+        if extra:
+            plain = plain + SYNONYM_WEIGHT * np.sum([per_term[t] for t in extra], axis=0)
+        plain = np.asarray(plain, dtype=np.float32)
         coverage = query_coverage(words, per_term)
         return LexicalScores(
             bm25=plain,
@@ -206,6 +232,27 @@ class LexicalIndex:
             words=words,
             weights=word_weights(words, per_term),
         )
+
+    def with_synonyms(self, words: list[QueryWord]) -> list[QueryWord]:
+        """``words`` with the index terms of their thesaurus synonyms (:mod:`.synonyms`):
+        only terms the corpus has and the query does not; none without the thesaurus."""
+        thesaurus = load_thesaurus() if SYNONYM_WEIGHT > 0 and self._bm25 is not None else None
+        if thesaurus is None:
+            return words
+        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
+        taken = {t for w in words for t in w.terms}
+        out = []
+        for word in words:
+            found = thesaurus.synonyms_of(word.surface) if word.surface.isalpha() else ()
+            terms = dict.fromkeys(
+                t
+                for synonym in found
+                if not is_query_stopword(synonym)
+                for t in stem_terms(synonym)
+                if t in vocab and t not in taken
+            )
+            out.append(word._replace(synonyms=tuple(terms)))
+        return out
 
     def search(self, query: str, k: int = 10) -> list[LexicalHit]:
         """The ``k`` best rows for ``query``, best first; only positive scores."""

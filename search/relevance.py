@@ -5,6 +5,12 @@ regressions on standardised features (see :mod:`.features`)::
 
     relevance = P(the corpus answers the query) * P(this hit is relevant | it does)
 
+times the query's *readable share* (:data:`DEFAULT_GATE`, :mod:`.readable`): the share of
+its content words that are words at all (in the corpus or a Danish or English dictionary).
+It is 1.0 for any real question, answerable or not, so it leaves the fit and the ranking
+alone, and 0 for gibberish, which otherwise looks as answerable as a real question to the
+models (the dev halves hold no gibberish to fit on).
+
 * ``answer`` reads query-level evidence only (:data:`~.features.ANSWER_FEATURES`: how far
   the best cosine stands above the query's baseline, the raw best cosine, the share of the
   query covered, the share of its words the corpus knows, the best BM25, the query's
@@ -46,6 +52,9 @@ from .features import FeatureTable
 
 DEFAULT_MODEL = Path(__file__).with_name("relevance_model.json")
 FORMAT = "vidensbank.relevance/2"
+# Relevance is multiplied by the share of the query's words that are words at all, so a
+# query of gibberish gets none whatever the dense model finds near it (see .readable).
+DEFAULT_GATE = ("readable_share",)
 
 
 @dataclass(frozen=True)
@@ -86,18 +95,25 @@ class RelevanceModel:
     lexical: LinearModel
     floor: float
     info: dict[str, Any] = field(default_factory=dict)
+    gate: tuple[str, ...] = DEFAULT_GATE  # query-level columns in [0, 1] relevance is times
 
     def predict(self, table: FeatureTable) -> np.ndarray:
         """Relevance of each row: ``answer * hit`` when the table has the vector features,
-        else the lexical model."""
+        else the lexical model; times the :attr:`gate` columns."""
         if not self.hit.features or not set(self.hit.features) <= set(table.names):
-            return self.lexical.predict(table)
-        return self.answer.predict(table) * self.hit.predict(table)
+            relevance = self.lexical.predict(table)
+        else:
+            relevance = self.answer.predict(table) * self.hit.predict(table)
+        for name in self.gate:
+            if name in table.names and table.rows:
+                relevance = relevance * np.clip(table.column(name), 0.0, 1.0)
+        return relevance
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "floor": round(self.floor, 4),
+            "gate": list(self.gate),
             "models": {
                 "hit": asdict(self.hit),
                 "answer": asdict(self.answer),
@@ -133,7 +149,7 @@ class RelevanceModel:
                 f"{path} is not a relevance model ({FORMAT}); refit it with"
                 " `vidensbank fusion fit eval/*-dev.jsonl`"
             )
-        info = {k: v for k, v in data.items() if k not in {"format", "floor", "models"}}
+        info = {k: v for k, v in data.items() if k not in {"format", "floor", "models", "gate"}}
         models = data["models"]
         return cls(
             hit=LinearModel.from_json(models["hit"]),
@@ -141,4 +157,5 @@ class RelevanceModel:
             lexical=LinearModel.from_json(models["lexical"]),
             floor=float(data["floor"]),
             info=info,
+            gate=tuple(data.get("gate", DEFAULT_GATE)),
         )

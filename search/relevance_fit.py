@@ -20,11 +20,14 @@ relevant candidate ranks in the top 10) *of every corpus*: the 5th percentile is
 corpus (per snapshot the questions were asked of) and the lowest wins. Pooled, the hundreds of
 LibreOffice keyword questions would decide alone, and the floor they chose (0.019) hid the
 answer to a fifth of the seed's answerable questions. :func:`floor_curve` gives
-the whole trade-off (answerable kept against no-answer emptied) for the report.
+the whole trade-off (answerable kept against no-answer emptied) for the report. The floor
+is fitted on relevance as the searcher computes it, the model's gate included
+(:data:`~.relevance.DEFAULT_GATE`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,7 +35,7 @@ import numpy as np
 
 from .eval import EvalQuery, normalise
 from .features import ANSWER_FEATURES, LEXICAL_FEATURES, RANK_FEATURES, FeatureTable
-from .relevance import LinearModel, RelevanceModel
+from .relevance import DEFAULT_GATE, LinearModel, RelevanceModel
 from .searcher import Searcher
 from .types import Mode
 
@@ -249,18 +252,26 @@ def fit_hit(data: Sequence[LabelledQuery], names=RANK_FEATURES) -> LinearModel:
     )
 
 
-def fit_model(data: Sequence[LabelledQuery], info: dict | None = None) -> RelevanceModel:
-    """The three models and the floor from labelled dev questions."""
-    hit = fit_hit(data)
+def fit_model(
+    data: Sequence[LabelledQuery],
+    info: dict | None = None,
+    rank: Sequence[str] = RANK_FEATURES,
+    lexical_features: Sequence[str] = LEXICAL_FEATURES,
+    gate: Sequence[str] = DEFAULT_GATE,
+) -> RelevanceModel:
+    """The three models and the floor from labelled dev questions (``rank``: the hit
+    model's features, ``lexical_features``: the lexical model's, ``gate``: the query-level
+    columns relevance is multiplied by, before the floor is fitted)."""
+    hit = fit_hit(data, rank)
     asked = [d for d in data if d.lexical.rows]
     lexical = fit_linear(
         [d.lexical for d in asked],
         [d.lexical_labels for d in asked],
         _rows_weights(asked, "lexical"),
-        LEXICAL_FEATURES,
+        lexical_features,
     )
-    model = RelevanceModel(hit, fit_answer(data), lexical, 0.0, dict(info or {}))
-    return RelevanceModel(model.hit, model.answer, lexical, fit_floor(model, data), model.info)
+    model = RelevanceModel(hit, fit_answer(data), lexical, 0.0, dict(info or {}), tuple(gate))
+    return dataclasses.replace(model, floor=fit_floor(model, data))
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,10 @@ class Dictionary:
 
     def _spell(self, form: str) -> bool:
         with self._lock:
-            return bool(self._checker.spell(form))
+            try:
+                return bool(self._checker.spell(form))
+            except UnicodeError:  # not writable in the dictionary's encoding: not a listed form
+                return False
 
     def accepts(self, word: str) -> bool:
         """Whether ``word`` (lowercase) is a listed form, as typed or capitalised (a name)."""
