@@ -13,12 +13,18 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..settings import Settings, load_settings
+from ..web import admin as web_admin
+from ..web import feedback as web_feedback
+from ..web import insights_routes as insights
 from ..web import routes as web
 from ..web.render import STATIC_DIR
+from .docs import install_docs
 from .errors import install_error_handlers
 from .holder import SnapshotHolder
 from .middleware import EdgeMiddleware
 from .routes import admin, browse, health, search
+from .routes import feedback as api_feedback
+from .search_log import install_query_log
 
 DESCRIPTION = """
 Søgning i den almene sektors erfaringer (cases, publikationer) for intranettets værktøjer.
@@ -52,9 +58,11 @@ def create_app(settings: Settings | None = None, holder: SnapshotHolder | None =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(holder.refresh)  # load now; /readyz says 503 until one exists
         holder.start()
+        app.state.query_log.start()
         try:
             yield
         finally:
+            app.state.query_log.stop()
             holder.stop()
 
     app = FastAPI(
@@ -63,13 +71,20 @@ def create_app(settings: Settings | None = None, holder: SnapshotHolder | None =
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's own pages load from a CDN: install_docs serves them offline
+        redoc_url=None,
         redirect_slashes=False,  # EdgeMiddleware redirects without echoing the Host header
     )
     app.state.settings = settings
     app.state.holder = holder
+    install_query_log(app, settings)  # app.state.query_log: the background log writer
 
+    install_docs(app)
     for module in (search, browse, admin, health, web):
         app.include_router(module.router)
+    app.include_router(web_admin.router)  # /admin: login, upload, document list
+    for router in (api_feedback.router, web_feedback.router, insights.router):  # staff loop
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)  # JSON for API paths, Danish HTML pages for the rest
 

@@ -7,6 +7,7 @@ staff pages) gets a Danish HTML page. There is one handler per exception type:
 - ``HTTPException`` (and ``ApiError``): its status; ``RequestValidationError``: 422 / 400;
 - ``InvalidParameter`` and ``UnknownFilterValue`` (checked parameters): 422 / 400;
 - ``NotReady``: 503; ``LockBusy``: 409; ``WriteError``: its status; ``DiskFull``: 507;
+- ``LoginRequired`` (admin pages): 303 to the login form; ``AdminRefused``: its page;
 - anything else: 500.
 
 Domain code raises its own exceptions; the HTTP status is decided here. A 5xx body is
@@ -22,7 +23,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -30,6 +31,7 @@ from ..disk import DiskFull
 from ..lock import LockBusy
 from ..search.facets import UnknownFilterValue
 from ..web import render
+from ..web.session import AdminRefused, LoginRequired
 from ..writes import WriteError
 from .holder import NotReady
 from .validation import InvalidParameter
@@ -273,6 +275,22 @@ def on_disk_full(request: Request, exc: Exception) -> Response:
     return _server_error(request, 507, str(exc))
 
 
+def on_login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    response = RedirectResponse(exc.location, status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers[REQUEST_ID_HEADER] = request_id(request)
+    return response
+
+
+def on_admin_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AdminRefused)
+    response = render.error_page(request, exc.status, title=exc.title, message=exc.message)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers[REQUEST_ID_HEADER] = request_id(request)
+    return response
+
+
 def on_unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error [request %s]", request_id(request), exc_info=exc)
     return _server_error(request, 500, f"{type(exc).__name__} (traceback above)")
@@ -289,6 +307,8 @@ HANDLERS: dict[type[Exception], Handler] = {
     LockBusy: on_lock_busy,
     WriteError: on_write_error,
     DiskFull: on_disk_full,
+    LoginRequired: on_login_required,
+    AdminRefused: on_admin_refused,
     Exception: on_unexpected,
 }
 

@@ -66,6 +66,11 @@ class CaseSummary(_Wire):
     places: list[str] = Field(default_factory=list)
     page_start: int | None = None
     page_end: int | None = None
+    citation: str = Field(
+        description="Source reference to quote with the case, as the publisher's rights note"
+        " asks, with the case's pages",
+        examples=["Kilde: AlmenNet: Værdiskabende gentagelser (2023), s. 16–17"],
+    )
 
 
 class LinkOut(_Wire):
@@ -91,6 +96,12 @@ class DocumentSummary(_Wire):
     superseded_by: str | None = None
     passage_count: int = Field(description="Number of passages")
     case_count: int = Field(description="Number of cases")
+    citation: str = Field(
+        description="Source reference to quote with the document, as the publisher's rights"
+        " note asks ('Kilde: <publisher>: <title> (<year>)'; parts the document lacks are left"
+        " out, and a web page adds its address)",
+        examples=["Kilde: AlmenNet: Værdiskabende gentagelser (2023)"],
+    )
 
 
 class DocumentDetail(DocumentSummary):
@@ -160,11 +171,11 @@ class Health(BaseModel):
 
 
 class Counts(BaseModel):
-    documents: int = 0
-    sections: int = 0
-    cases: int = 0
-    passages: int = 0
-    links: int = 0
+    documents: int = Field(0, description="Documents in the snapshot")
+    sections: int = Field(0, description="Sections (headings) of those documents")
+    cases: int = Field(0, description="Cases, sub-cases included")
+    passages: int = Field(0, description="Passages (the units that are searched)")
+    links: int = Field(0, description="Links found in the documents' text")
 
 
 class Ready(BaseModel):

@@ -1,7 +1,9 @@
 """Request parameters, checked the same way for the JSON API and the search page.
 
-The API declares its parameters with the ``Annotated`` types below (FastAPI checks them
-and answers 422); the page parses its query string with ``SearchParams.parse``, which
+The API declares its parameters with the ``Annotated`` types below and, for
+``/api/search``, one model (``SearchRequest``: the query string of GET and the JSON body of
+POST); FastAPI checks them and answers 422. A filter takes several values (a repeated
+parameter, or a JSON list). The page parses its query string with ``SearchParams.parse``, which
 applies the same limits with the same functions and raises ``InvalidParameter`` (the
 page answers 400, in Danish). Filter values are then checked against the snapshot's
 facets by ``checked_filters`` (``UnknownFilterValue``: 422 in the API, 400 on the page).
@@ -9,19 +11,21 @@ How each error becomes a response is decided once, in ``api/errors.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from fastapi import Path, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
+from ..search.facets import FACET_KINDS
 from ..search.facets import checked_filters as check_against_facets
 from ..search.searcher import Searcher
-from ..search.types import Filters
+from ..search.types import ALWAYS_RETURNED, Filters, Hit, Mode, as_list
 
 MAX_QUERY_CHARS = 500
 MAX_FILTER_CHARS = 200
+MAX_FILTER_VALUES = 20  # values of one filter field
 YEAR_MIN, YEAR_MAX = 1900, 2100
 MAX_OFFSET = 1000  # results skipped, at most (API `offset`)
 PAGE_SIZE = 10  # results per page on the search page
@@ -77,33 +81,69 @@ def filter_text(field: str, raw: str | None) -> str | None:
     return value or None
 
 
+def _values(params: Mapping[str, Any], key: str) -> list[str]:
+    """Every value of a repeated query parameter (a plain mapping holds one, or a list)."""
+    getlist = getattr(params, "getlist", None)
+    if getlist is not None:
+        return [str(v) for v in getlist(key)]
+    value = params.get(key)
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+def filter_values(field: str, raw: Sequence[str]) -> tuple[str, ...]:
+    """A filter's values: blanks dropped, each checked by ``filter_text``, at most
+    ``MAX_FILTER_VALUES``."""
+    values = tuple(v for v in (filter_text(field, r) for r in raw) if v is not None)
+    if len(values) > MAX_FILTER_VALUES:
+        raise InvalidParameter(
+            field, len(values), f"{field} has more than {MAX_FILTER_VALUES} values"
+        )
+    return values
+
+
+def _as_tuple(value: object) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
+
+
 @dataclass(frozen=True)
 class SearchParams:
-    """The search page's query string, checked: every limit is the API's."""
+    """The search page's query string, checked: every limit is the API's. A filter field
+    holds every value given for it (OR within a field, AND across fields)."""
 
     q: str = ""
-    theme: str | None = None
-    document: str | None = None
-    organisation: str | None = None
-    year: int | None = None
+    theme: tuple[str, ...] = ()
+    document: tuple[str, ...] = ()
+    organisation: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
     page: int = 1
     everything: bool = False  # `alle=1`: also the hits below the relevance floor
 
+    def __post_init__(self) -> None:
+        for key in FILTER_FIELDS:  # one value is accepted for a field
+            object.__setattr__(self, key, _as_tuple(getattr(self, key)))
+
     @classmethod
-    def parse(cls, params: Mapping[str, str]) -> Self:
-        """From query parameters (the last of repeated ones, as in the API); an empty
-        ``q`` is the start page. Raises ``InvalidParameter``."""
+    def parse(cls, params: Mapping[str, Any]) -> Self:
+        """From query parameters: every value of a filter, the last of other repeated
+        parameters (as in the API); an empty ``q`` is the start page. Raises
+        ``InvalidParameter``."""
         raw_q = params.get("q", "")
         q = query_text(raw_q) if raw_q.strip() else ""
-        year = params.get("year", "").strip()
         page = params.get("page", "").strip()
         everything = params.get("alle", "").strip()
+        years = [y.strip() for y in _values(params, "year") if y.strip()]
+        if len(years) > MAX_FILTER_VALUES:
+            raise InvalidParameter("year", len(years), f"more than {MAX_FILTER_VALUES} years")
         return cls(
             q=q,
-            theme=filter_text("theme", params.get("theme")),
-            document=filter_text("document", params.get("document")),
-            organisation=filter_text("organisation", params.get("organisation")),
-            year=bounded_int("year", year, YEAR_MIN, YEAR_MAX) if year else None,
+            theme=filter_values("theme", _values(params, "theme")),
+            document=filter_values("document", _values(params, "document")),
+            organisation=filter_values("organisation", _values(params, "organisation")),
+            year=tuple(dict.fromkeys(bounded_int("year", y, YEAR_MIN, YEAR_MAX) for y in years)),
             page=bounded_int("page", page, 1, MAX_PAGE) if page else 1,
             everything=bool(bounded_int("alle", everything, 0, 1)) if everything else False,
         )
@@ -130,52 +170,118 @@ QueryText = Annotated[
     AfterValidator(_trimmed_query),
 ]
 Id = Annotated[str, Path(min_length=1, max_length=300)]
-Theme = Annotated[
-    str | None,
-    Query(
-        max_length=MAX_FILTER_CHARS,
-        description="Theme, as listed by /api/facets",
-        examples=["Biodiversitet"],
-    ),
+FilterValue = Annotated[str, StringConstraints(max_length=MAX_FILTER_CHARS)]
+YearValue = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
+SEVERAL = (
+    " Repeat the parameter for several values: a hit has one of them (OR), and the"
+    " filters of different fields all apply (AND)."
+)
+THEME_HELP = "Theme, as listed by /api/facets." + SEVERAL
+ORGANISATION_HELP = "Organisation, as listed by /api/facets." + SEVERAL
+DOCUMENT_HELP = "Document id, as listed by /api/facets or /api/documents." + SEVERAL
+YEAR_HELP = "Publication year, as listed by /api/facets." + SEVERAL
+
+
+def _filter_query(help_text: str, example: str | int) -> Any:
+    return Query(max_length=MAX_FILTER_VALUES, description=help_text, examples=[[example]])
+
+
+Themes = Annotated[list[FilterValue], _filter_query(THEME_HELP, "Biodiversitet")]
+Organisations = Annotated[list[FilterValue], _filter_query(ORGANISATION_HELP, "KAB")]
+DocumentIds = Annotated[
+    list[FilterValue], _filter_query(DOCUMENT_HELP, "vaerdiskabende-gentagelser-2023")
 ]
-Organisation = Annotated[
-    str | None,
-    Query(
-        max_length=MAX_FILTER_CHARS,
-        description="Organisation, as listed by /api/facets",
-        examples=["KAB"],
-    ),
-]
-DocumentId = Annotated[
-    str | None,
-    Query(
-        max_length=MAX_FILTER_CHARS,
-        description="Document id, as listed by /api/facets or /api/documents",
-        examples=["vaerdiskabende-gentagelser-2023"],
-    ),
-]
-Year = Annotated[
-    int | None,
-    Query(
-        ge=YEAR_MIN,
-        le=YEAR_MAX,
-        description="Publication year, as listed by /api/facets",
-        examples=[2023],
-    ),
-]
+Years = Annotated[list[YearValue], _filter_query(YEAR_HELP, 2023)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Results to skip")]
 
 
-def checked_filters(
-    searcher: Searcher,
-    *,
-    theme: str | None = None,
-    organisation: str | None = None,
-    document: str | None = None,
-    year: int | None = None,
-) -> Filters:
-    """Filters after checking each value against the snapshot's facets; raises
-    ``UnknownFilterValue`` for a value the snapshot does not have."""
-    return check_against_facets(
-        searcher.catalog, theme=theme, organisation=organisation, document=document, year=year
+def _names(value: object) -> object:
+    """Names given comma-separated, repeated or as a JSON list, as one list."""
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        return value
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+def _known_names(kind: str, names: list[str], valid: Sequence[str]) -> list[str]:
+    unknown = [n for n in names if n not in valid]
+    if unknown:
+        raise ValueError(
+            f"unknown {kind} {unknown[0]!r}: use one or more of {', '.join(valid)}, comma-separated"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _facet_names(names: list[str] | None) -> list[str] | None:
+    return _known_names("facet", names, FACET_KINDS) if names else None
+
+
+def _hit_fields(names: list[str] | None) -> list[str] | None:
+    if not names:
+        return None
+    return _known_names("field", [*ALWAYS_RETURNED, *names], list(Hit.model_fields))
+
+
+def _filter_field(help_text: str) -> Any:
+    return Field(default_factory=list, max_length=MAX_FILTER_VALUES, description=help_text)
+
+
+class SearchRequest(BaseModel):
+    """The parameters of a search: the query string of ``GET /api/search`` and the JSON
+    body of ``POST /api/search`` (one model, so both are checked alike)."""
+
+    q: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="The question or search words,"
+            f" 1–{MAX_QUERY_CHARS} characters after trimming",
+            examples=["hvordan undgår vi udsættelser?"],
+        ),
+        AfterValidator(_trimmed_query),
+    ]
+    k: int = Field(10, ge=1, le=50, description="Results per page")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Results to skip")
+    mode: Mode = Field(Mode.HYBRID, description="Retrieval: hybrid, dense or lexical")
+    theme: Annotated[list[FilterValue], BeforeValidator(as_list)] = _filter_field(THEME_HELP)
+    document: Annotated[list[FilterValue], BeforeValidator(as_list)] = _filter_field(DOCUMENT_HELP)
+    organisation: Annotated[list[FilterValue], BeforeValidator(as_list)] = _filter_field(
+        ORGANISATION_HELP
     )
+    year: Annotated[list[YearValue], BeforeValidator(as_list)] = _filter_field(YEAR_HELP)
+    min_relevance: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Relevance floor: hits below it are neither returned nor counted"
+        " (0 = no floor; default: VIDENSBANK_MIN_RELEVANCE, else the fitted floor)",
+    )
+    facets: Annotated[list[str] | None, BeforeValidator(_names), AfterValidator(_facet_names)] = (
+        Field(
+            None,
+            description="Facets to count over this query's results, comma-separated: any of"
+            f" {', '.join(FACET_KINDS)} (omitted: no `facets` in the response)",
+            examples=[["theme,year"]],
+        )
+    )
+    fields: Annotated[list[str] | None, BeforeValidator(_names), AfterValidator(_hit_fields)] = (
+        Field(
+            None,
+            description="Fields of each hit to return, comma-separated (default: all);"
+            f" {' and '.join(ALWAYS_RETURNED)} are always returned",
+            examples=[["passage_id,document,relevance,snippet"]],
+        )
+    )
+
+    def filters(self) -> Filters:
+        return Filters(
+            theme=self.theme, document=self.document, organisation=self.organisation, year=self.year
+        )
+
+
+def checked_filters(searcher: Searcher, filters: Filters) -> Filters:
+    """``filters`` after checking each value against the snapshot's facets; raises
+    ``UnknownFilterValue`` for a value the snapshot does not have."""
+    return check_against_facets(searcher.catalog, filters)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .catalog import CaseInfo, Catalog, DocumentInfo, LinkInfo, PassageInfo, SectionInfo
-from .facets import contains_value, same_value
-from .types import CaseRef, DocumentRef
+from .citation import case_citation, citation
+from .facets import case_matches
+from .types import CaseRef, DocumentRef, Filters
 
 NEIGHBOURS = 2  # passages shown before and after a passage for context
 
@@ -30,6 +31,7 @@ class CaseSummary:
     places: list[str]
     page_start: int | None
     page_end: int | None
+    citation: str  # "Kilde: …" (see search.citation)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class DocumentSummary:
     superseded_by: str | None
     passage_count: int
     case_count: int
+    citation: str  # "Kilde: …" (see search.citation)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def _case_summary(catalog: Catalog, case: CaseInfo) -> CaseSummary:
         places=case.places,
         page_start=case.page_start,
         page_end=case.page_end,
+        citation=case_citation(catalog.documents[case.document_id], case),
     )
 
 
@@ -129,6 +133,7 @@ def _document_summary(catalog: Catalog, doc: DocumentInfo) -> DocumentSummary:
         superseded_by=doc.superseded_by,
         passage_count=counts.passages,
         case_count=counts.cases,
+        citation=citation(doc),
     )
 
 
@@ -196,24 +201,14 @@ def passage_section(catalog: Catalog, passage_id: str) -> int | None:
 # ---------------------------------------------------------------------------- cases
 
 
-def list_cases(
-    catalog: Catalog,
-    *,
-    theme: str | None = None,
-    organisation: str | None = None,
-    document: str | None = None,
-) -> list[CaseSummary]:
-    """Cases in document order; ``theme`` and ``organisation`` match case-insensitively."""
-    out = []
-    for case in catalog.cases.values():
-        if theme is not None and not same_value(case.theme or "", theme):
-            continue
-        if organisation is not None and not contains_value(case.organisations, organisation):
-            continue
-        if document is not None and case.document_id != document:
-            continue
-        out.append(_case_summary(catalog, case))
-    return out
+def list_cases(catalog: Catalog, filters: Filters | None = None) -> list[CaseSummary]:
+    """Cases in document order that pass ``filters`` (the rule of ``facets.case_matches``)."""
+    filters = filters or Filters()
+    return [
+        _case_summary(catalog, case)
+        for case in catalog.cases.values()
+        if case_matches(catalog, case, filters)
+    ]
 
 
 def get_case(catalog: Catalog, case_id: str) -> CaseDetail | None:

@@ -2,27 +2,46 @@
 
 A facet value is what the filters of ``/api/search``, ``/api/cases`` and the search page
 accept: a theme or an organisation (matched case-insensitively, see ``same_value``), a
-document id or a year (matched exactly). ``checked_filters`` refuses any other value with
-``UnknownFilterValue``, which lists the valid ones; the edge decides the HTTP status."""
+document id or a year (matched exactly). Each field takes several values: a passage or case
+matches when it has one of the values of every field that has any (OR within a field, AND
+across fields). ``checked_filters`` refuses any value the snapshot lacks with
+``UnknownFilterValue``, which lists the valid ones; the edge decides the HTTP status.
+
+``passage_matches`` and ``case_matches`` are the rule; the searcher (``allowed_rows``),
+``browse.list_cases`` and the query facets (``query_facets``) all use them.
+
+Facets of a query (``query_facets``) count, per value, the results at or above the
+relevance floor after folding and diversity (what ``total`` counts), not passages, so a
+count reads like the number of results selecting it would show. They are "disjunctive":
+a field's counts apply the filters of the other fields but not its own, so with one theme
+selected the other themes still show what choosing them too would add. The selected
+values are counted in the ranking the page shows (one selected theme counts its results); the
+others come from a ranking without their field's filter, and since relevance reads each
+retriever's (filtered) list, the total that choosing one gives can differ a little."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .types import Filters
+from .types import FILTER_KINDS, FacetCount, Filters
 
 if TYPE_CHECKING:
-    from .catalog import Catalog
+    from .catalog import CaseInfo, Catalog, DocumentInfo, PassageInfo
 
-FACET_KINDS = ("theme", "organisation", "document", "year")
+FACET_KINDS = FILTER_KINDS
 FOLDED_KINDS = frozenset({"theme", "organisation"})  # matched case-insensitively
 
 
 def fold(value: object) -> str:
     """The form in which two theme or organisation names compare equal."""
     return str(value).casefold()
+
+
+def match_key(kind: str, value: Any) -> Any:
+    """The form in which two values of ``kind`` compare equal."""
+    return fold(value) if kind in FOLDED_KINDS else value
 
 
 def same_value(a: object, b: object) -> bool:
@@ -131,27 +150,150 @@ def _check(kind: str, value: object, known: list[str | int]) -> None:
         raise UnknownFilterValue(kind, value, listed, max(0, len(known) - MAX_LISTED))
 
 
-def checked_filters(
-    catalog: Catalog,
-    *,
-    theme: str | None = None,
-    organisation: str | None = None,
-    document: str | None = None,
-    year: int | None = None,
-) -> Filters:
-    """Filters after checking each given value against the snapshot's facets. A blank
-    text value means "no filter" (an empty form field); an unknown value raises
-    ``UnknownFilterValue``."""
-    theme, organisation, document = (
-        (v.strip() or None) if v is not None else None for v in (theme, organisation, document)
-    )
+def checked_filters(catalog: Catalog, filters: Filters) -> Filters:
+    """``filters`` after checking each value against the snapshot's facets: blank text
+    values are dropped (an empty form field means "no filter"), repeated ones kept once; an
+    unknown value raises ``UnknownFilterValue``."""
     facets = catalog.facets
-    if theme is not None:
-        _check("theme", theme, facets.values("theme"))
-    if organisation is not None:
-        _check("organisation", organisation, facets.values("organisation"))
-    if document is not None:
-        _check("document", document, sorted(catalog.documents))
-    if year is not None:
-        _check("year", year, facets.values("year"))
-    return Filters(theme=theme, organisation=organisation, document=document, year=year)
+    known: dict[str, list[str | int]] = {
+        "theme": facets.values("theme"),
+        "organisation": facets.values("organisation"),
+        "document": sorted(catalog.documents),
+        "year": facets.values("year"),
+    }
+    checked: dict[str, list[Any]] = {}
+    for kind in FACET_KINDS:
+        values = [v.strip() if isinstance(v, str) else v for v in filters.values(kind)]
+        values = list(dict.fromkeys(v for v in values if v != ""))
+        for value in values:
+            _check(kind, value, known[kind])
+        checked[kind] = values
+    return filters.model_copy(update=checked)
+
+
+# ---------------------------------------------------------------- the matching rule
+
+
+def _wanted(filters: Filters, kind: str) -> set[Any]:
+    values = filters.values(kind)
+    return {match_key(kind, v) for v in values}
+
+
+def _matches(have: dict[str, set[Any]], filters: Filters, ignore: str | None) -> bool:
+    """Every field with values (but ``ignore``) shares one with ``have``."""
+    for kind in FACET_KINDS:
+        if kind != ignore and filters.values(kind) and not have[kind] & _wanted(filters, kind):
+            return False
+    return True
+
+
+def _keys(
+    theme: str | None, organisations: Iterable[str], doc: DocumentInfo
+) -> dict[str, set[Any]]:
+    return {
+        "theme": {fold(theme)} if theme else set(),
+        "organisation": {fold(o) for o in organisations},
+        "document": {doc.id},
+        "year": {doc.year} if doc.year is not None else set(),
+    }
+
+
+def hidden_as_superseded(doc: DocumentInfo, filters: Filters) -> bool:
+    """A superseded edition is left out unless asked for, or its document is selected."""
+    return (
+        bool(doc.superseded_by)
+        and not filters.include_superseded
+        and doc.id not in filters.values("document")
+    )
+
+
+def passage_matches(
+    catalog: Catalog, p: PassageInfo, filters: Filters, ignore: str | None = None
+) -> bool:
+    """The passage passes ``filters`` (the field ``ignore`` left out)."""
+    doc = catalog.documents[p.document_id]
+    if hidden_as_superseded(doc, filters):
+        return False
+    return _matches(_keys(p.theme, p.organisations, doc), filters, ignore)
+
+
+def case_matches(catalog: Catalog, case: CaseInfo, filters: Filters) -> bool:
+    """The case passes ``filters`` (superseded editions are not hidden from case lists)."""
+    doc = catalog.documents[case.document_id]
+    return _matches(_keys(case.theme, case.organisations, doc), filters, None)
+
+
+def allowed_rows(catalog: Catalog, filters: Filters, ignore: str | None = None) -> set[int] | None:
+    """Rows of the passages that pass ``filters`` (the field ``ignore`` left out); None when
+    every passage does."""
+    active = any(filters.values(k) for k in FACET_KINDS if k != ignore)
+    hides = not filters.include_superseded and any(
+        d.superseded_by for d in catalog.documents.values()
+    )
+    if not active and not hides:
+        return None
+    return {p.row for p in catalog.passages if passage_matches(catalog, p, filters, ignore)}
+
+
+# ---------------------------------------------------------------- facets of a query
+
+
+class RankedRow(Protocol):
+    @property
+    def row(self) -> int: ...
+
+
+T = TypeVar("T", bound=RankedRow)
+
+
+def query_facets(
+    catalog: Catalog,
+    kind: str,
+    hits: Sequence[T],
+    filters: Filters,
+    count_results: Callable[[list[T]], list[int]],
+) -> list[FacetCount]:
+    """The values of ``kind`` among ``hits`` (ranked, at or above the floor, with the other
+    fields' filters applied), each counted as the results ``count_results`` (folding and
+    diversity) keeps of its hits; the selected values of ``kind`` always, with 0 if need be."""
+    groups: dict[Any, list[T]] = {}
+    for hit in hits:
+        p = catalog.passages[hit.row]
+        have = _keys(p.theme, p.organisations, catalog.documents[p.document_id])[kind]
+        for key in have:
+            groups.setdefault(key, []).append(hit)
+    labels = _labels(catalog, kind)
+    for value in filters.values(kind):
+        groups.setdefault(match_key(kind, value), [])
+    out = []
+    for key, members in groups.items():
+        if key not in labels:
+            continue
+        value, label = labels[key]
+        kept = count_results(members)
+        cases = {catalog.passages[row].case_id for row in kept} - {None}
+        out.append(FacetCount(value=value, label=label, count=len(kept), cases=len(cases)))
+    return _ordered(kind, out)
+
+
+def with_selected(
+    kind: str, counts: list[FacetCount], selected: list[FacetCount], filters: Filters
+) -> list[FacetCount]:
+    """``counts`` with the selected values of ``kind`` counted as in ``selected`` (the
+    ranking with every filter, whose results the page shows): so the selected values add up
+    to the results shown, and the others say what choosing them too would add."""
+    chosen = _wanted(filters, kind)
+    kept = [f for f in counts if match_key(kind, f.value) not in chosen]
+    return _ordered(kind, kept + [f for f in selected if match_key(kind, f.value) in chosen])
+
+
+def _ordered(kind: str, values: list[FacetCount]) -> list[FacetCount]:
+    """Most results first (then by label); years newest first."""
+    if kind == "year":
+        return sorted(values, key=lambda f: -int(f.value))
+    return sorted(values, key=lambda f: (-f.count, fold(f.label)))
+
+
+def _labels(catalog: Catalog, kind: str) -> dict[Any, tuple[str | int, str]]:
+    """Matching key → (filter value, label) of every value of ``kind`` in the snapshot."""
+    return {match_key(kind, f.value): (f.value, f.label) for f in getattr(catalog.facets, kind)}

@@ -17,12 +17,16 @@ from typing import cast
 
 import numpy as np
 
+from . import fields as heading_field
 from .catalog import Catalog, PassageInfo
+from .citation import passage_citation
 from .dense import DenseHit, DenseIndex
 from .embed.base import Embedder
+from .facets import allowed_rows, query_facets, with_selected
 from .features import CANDIDATES, EvidenceSource, FeatureTable
 from .fusion import fuse
 from .lexical import LexicalIndex, LexicalScores
+from .match import close_in_meaning, decide, matched_words
 from .relevance import RelevanceModel
 from .sentence_index import (
     SENTENCE_CANDIDATES,
@@ -33,7 +37,17 @@ from .sentence_index import (
 )
 from .snapshot import InvalidSnapshot, Manifest, verify_snapshot
 from .snippets import make_snippet
-from .types import CaseRef, DocumentRef, Filters, Hit, Mode, NearestTopic, SearchResponse
+from .types import (
+    CaseRef,
+    DocumentRef,
+    FacetCount,
+    Filters,
+    Hit,
+    Match,
+    Mode,
+    NearestTopic,
+    SearchResponse,
+)
 
 FILTERED_CANDIDATES = 2000  # fetched per retriever when filters drop rows; CANDIDATES kept
 MAX_PER_CASE = 2
@@ -154,9 +168,16 @@ class Searcher:
         mode: Mode | str = Mode.HYBRID,
         filters: Filters | None = None,
         min_relevance: float | None = None,
+        facets: Sequence[str] = (),
     ) -> SearchResponse:
         return self.batch_search(
-            [query], k=k, offset=offset, mode=mode, filters=filters, min_relevance=min_relevance
+            [query],
+            k=k,
+            offset=offset,
+            mode=mode,
+            filters=filters,
+            min_relevance=min_relevance,
+            facets=facets,
         )[0]
 
     def batch_search(
@@ -167,18 +188,22 @@ class Searcher:
         mode: Mode | str = Mode.HYBRID,
         filters: Filters | None = None,
         min_relevance: float | None = None,
+        facets: Sequence[str] = (),
     ) -> list[SearchResponse]:
         """Ranked hits at or above the floor (``min_relevance``; None = the default floor,
-        0 = no floor); ``total`` counts them after diversity."""
+        0 = no floor); ``total`` counts them after diversity. ``facets`` names the facet
+        kinds whose values are counted over those hits (see ``facets.query_facets``)."""
         mode = Mode(mode)
         floor = self.min_relevance if min_relevance is None else min_relevance
         started = time.perf_counter()
-        allowed = self._allowed_rows(filters or Filters())
+        filters = filters or Filters()
+        allowed = self._allowed_rows(filters)
         vectors = self.embedder.encode_queries(list(queries)) if mode is not Mode.LEXICAL else None
         responses = []
         for i, query in enumerate(queries):
             vector = vectors[i] if vectors is not None else None
-            ranked = self.candidates(query, vector, mode, allowed).ranked
+            found = self.candidates(query, vector, mode, allowed)
+            ranked = found.ranked
             collapsed = self._diversify([r for r in ranked if r.relevance >= floor])
             page = collapsed[offset : offset + k]
             took = (time.perf_counter() - started) * 1000 / len(queries)
@@ -191,9 +216,12 @@ class Searcher:
                     offset=offset,
                     k=k,
                     min_relevance=floor,
-                    results=self._hits(query, vector, page, offset),
+                    results=self._hits(query, vector, page, offset, found.table),
                     nearest=[] if collapsed else self._nearest(ranked),
                     suggestion=self.snapshot.lexical.speller.suggest(query),
+                    facets=self._query_facets(query, vector, mode, filters, floor, ranked, facets)
+                    if facets
+                    else None,
                 )
             )
         return responses
@@ -207,24 +235,59 @@ class Searcher:
     ) -> Candidates:
         """Retrieve, compute features and relevance, and rank one query's candidates (no
         floor, no diversity). With a vector both retrievers run, so a passage's relevance
-        does not depend on the mode; lexical mode has no vector and uses the lexical model."""
-        depth = FILTERED_CANDIDATES if allowed is not None else CANDIDATES
+        does not depend on the mode; lexical mode has no vector and uses the lexical model.
+
+        A passage's relevance does not depend on the filters either: it is computed among
+        the unfiltered candidates, so a facet count and the results after selecting that
+        value agree. Filtered lists reach deeper; rows found only there are scored in a
+        second table that appends them to the unfiltered lists."""
+        scores = self._lexical_scores(query, vector)
+        full = self._lists(vector, scores, CANDIDATES if allowed is None else FILTERED_CANDIDATES)
+        base = {name: found[:CANDIDATES] for name, found in full.items()}
+        table = self.evidence.table(query, vector, base, scores)
+        relevance = dict(zip(table.rows, self.model.predict(table).tolist(), strict=True))
+        if allowed is None:
+            return Candidates(base, table, self._rank(base, mode, scores, relevance))
+        lists = {
+            name: [(row, score) for row, score in found if row in allowed][:CANDIDATES]
+            for name, found in full.items()
+        }
+        extra = {
+            name: [hit for hit in found if hit[0] not in relevance] for name, found in lists.items()
+        }
+        if any(extra.values()):
+            table = self.evidence.table(
+                query, vector, {name: base[name] + extra[name] for name in base}, scores
+            )
+            predicted = self.model.predict(table).tolist()
+            for row, value in zip(table.rows, predicted, strict=True):
+                relevance.setdefault(row, value)
+        return Candidates(lists, table, self._rank(lists, mode, scores, relevance))
+
+    def _lists(
+        self, vector: np.ndarray | None, scores: LexicalScores | None, depth: int
+    ) -> dict[str, list[tuple[int, float]]]:
+        """Each retriever's ``(row, score)`` list, best first, ``depth`` long."""
         lists: dict[str, list[tuple[int, float]]] = {}
         if vector is not None:
-            dense_hits = self._dense(vector, depth)
-            lists["dense"] = [
-                (h.row, h.score) for h in dense_hits if allowed is None or h.row in allowed
-            ]
-        scores = self.snapshot.lexical.scores(query)
+            lists["dense"] = [(h.row, h.score) for h in self._dense(vector, depth)]
         if scores is not None:
-            lexical_hits = scores.top(depth)
-            lists["lexical"] = [
-                (h.row, h.score) for h in lexical_hits if allowed is None or h.row in allowed
-            ]
-        lists = {name: found[:CANDIDATES] for name, found in lists.items()}
-        table = self.evidence.table(query, vector, lists, scores)
-        relevance = dict(zip(table.rows, self.model.predict(table).tolist(), strict=True))
-        return Candidates(lists, table, self._rank(lists, mode, scores, relevance))
+            lists["lexical"] = [(h.row, h.score) for h in scores.top(depth)]
+        return lists
+
+    def _lexical_scores(self, query: str, vector: np.ndarray | None) -> LexicalScores | None:
+        """BM25 evidence for the lexical list: lexical mode (no vector) ranks with the heading
+        field and expands synonyms; the list hybrid fuses is plain BM25 (see :mod:`.fields`)."""
+        lexical_mode = vector is None
+        scores = self.snapshot.lexical.scores(
+            query, synonyms=lexical_mode or heading_field.HYBRID_SYNONYMS
+        )
+        if scores is None:
+            return None
+        if not lexical_mode and not heading_field.HYBRID_HEADING_WEIGHT:
+            return scores
+        weight = None if lexical_mode else heading_field.HYBRID_HEADING_WEIGHT
+        return self.evidence.headings.add_to(scores, weight)
 
     def _dense(self, vector: np.ndarray, depth: int) -> list[DenseHit]:
         """Passages by their own similarity, lifted by a closer sentence of theirs."""
@@ -259,29 +322,35 @@ class Searcher:
         return [Ranked(cast(int, f.id), f.score, relevance[cast(int, f.id)]) for f in fused]
 
     def _allowed_rows(self, filters: Filters) -> set[int] | None:
-        docs = self.catalog.documents
-        hide_superseded = not filters.include_superseded and any(
-            d.superseded_by for d in docs.values()
-        )
-        if not filters.active() and not hide_superseded:
-            return None
-        allowed = set()
-        for p in self.catalog.passages:
-            doc = docs[p.document_id]
-            if hide_superseded and doc.superseded_by and filters.document != doc.id:
-                continue
-            if filters.theme is not None and (p.theme or "").casefold() != filters.theme.casefold():
-                continue
-            if filters.document is not None and p.document_id != filters.document:
-                continue
-            if filters.year is not None and doc.year != filters.year:
-                continue
-            if filters.organisation is not None and filters.organisation.casefold() not in {
-                o.casefold() for o in p.organisations
-            }:
-                continue
-            allowed.add(p.row)
-        return allowed
+        return allowed_rows(self.catalog, filters)
+
+    def _query_facets(
+        self,
+        query: str,
+        vector: np.ndarray | None,
+        mode: Mode,
+        filters: Filters,
+        floor: float,
+        ranked: list[Ranked],
+        kinds: Sequence[str],
+    ) -> dict[str, list[FacetCount]]:
+        """Each kind's values among the hits at or above the floor, counted as results. A
+        kind with selected values is counted over a ranking without its own filter."""
+        shown = [r for r in ranked if r.relevance >= floor]
+        out = {}
+        for kind in kinds:
+            counts = query_facets(self.catalog, kind, shown, filters, self._result_rows)
+            if filters.values(kind):
+                allowed = allowed_rows(self.catalog, filters, ignore=kind)
+                own = self.candidates(query, vector, mode, allowed).ranked
+                hits = [r for r in own if r.relevance >= floor]
+                others = query_facets(self.catalog, kind, hits, filters, self._result_rows)
+                counts = with_selected(kind, others, counts, filters)
+            out[kind] = counts
+        return out
+
+    def _result_rows(self, ranked: list[Ranked]) -> list[int]:
+        return [kept.ranked.row for kept in self._diversify(ranked)]
 
     def _diversify(self, ranked: list[Ranked]) -> list[Kept]:
         """Fold a hit into an earlier one from the same section when their passages are
@@ -353,7 +422,12 @@ class Searcher:
         return list(topics.values())
 
     def _hits(
-        self, query: str, query_vector: np.ndarray | None, page: list[Kept], offset: int
+        self,
+        query: str,
+        query_vector: np.ndarray | None,
+        page: list[Kept],
+        offset: int,
+        table: FeatureTable | None = None,
     ) -> list[Hit]:
         texts = [self.catalog.passages[item.ranked.row].text for item in page]
         spans = [self.snapshot.lexical.matching_spans(text, query) for text in texts]
@@ -363,10 +437,43 @@ class Searcher:
             for n, found in enumerate(spans):
                 if not found:
                     best[n] = self._best_sentence(page[n].ranked.row, texts[n], query_vector)
-        return [self._hit(item, offset + n + 1, spans[n], best[n]) for n, item in enumerate(page)]
+        matches = [
+            self._match(query, query_vector, item.ranked.row, table, best[n])
+            for n, item in enumerate(page)
+        ]
+        return [
+            self._hit(item, offset + n + 1, spans[n], best[n], matches[n])
+            for n, item in enumerate(page)
+        ]
+
+    def _match(
+        self,
+        query: str,
+        query_vector: np.ndarray | None,
+        row: int,
+        table: FeatureTable | None,
+        best: str | None,
+    ) -> Match:
+        """Why the passage ``row`` matched (see :mod:`.match`), from the query's features."""
+        p = self.catalog.passages[row]
+        analyzer = self.snapshot.lexical.analyzer
+        # The lexical index holds each passage as its section path and text (embed_text).
+        words = matched_words(analyzer, query, analyzer.analyze(f"{p.section_path}\n{p.text}"))
+        gap = None
+        if table is not None and "cos_gap" in table.names and row in table.rows:
+            gap = float(table.column("cos_gap")[table.rows.index(row)])
+        by_meaning = not words or close_in_meaning(gap)
+        if by_meaning and best is None and query_vector is not None:
+            best = self._best_sentence(row, p.text, query_vector)
+        return decide(words, gap, best)
 
     def _hit(
-        self, item: Kept, rank: int, spans: Sequence[tuple[int, int]], best: str | None
+        self,
+        item: Kept,
+        rank: int,
+        spans: Sequence[tuple[int, int]],
+        best: str | None,
+        match: Match | None = None,
     ) -> Hit:
         p: PassageInfo = self.catalog.passages[item.ranked.row]
         doc = self.catalog.documents[p.document_id]
@@ -388,6 +495,8 @@ class Searcher:
             case=CaseRef(id=case.id, title=case.title) if case else None,
             collapsed=item.folded,
             cited_by=self._cited_by(doc.metadata),
+            citation=passage_citation(doc, p),
+            match=match,
         )
 
     def _cited_by(self, metadata: dict[str, object]) -> list[CaseRef]:

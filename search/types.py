@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class Mode(StrEnum):
@@ -13,15 +15,37 @@ class Mode(StrEnum):
     LEXICAL = "lexical"
 
 
+FILTER_KINDS = ("theme", "organisation", "document", "year")
+
+
+def as_list(value: object) -> object:
+    """A single value (or None) where a list of values is expected."""
+    if value is None:
+        return []
+    if isinstance(value, str | int):
+        return [value]
+    return value
+
+
 class Filters(BaseModel):
-    theme: str | None = None
-    document: str | None = None
-    organisation: str | None = None
-    year: int | None = None
+    """Filter values: a hit must have one of the values of every field that has any (OR
+    within a field, AND across fields). A single value is accepted for a field."""
+
+    theme: Annotated[list[str], BeforeValidator(as_list)] = Field(default_factory=list)
+    document: Annotated[list[str], BeforeValidator(as_list)] = Field(default_factory=list)
+    organisation: Annotated[list[str], BeforeValidator(as_list)] = Field(default_factory=list)
+    year: Annotated[list[int], BeforeValidator(as_list)] = Field(default_factory=list)
     include_superseded: bool = False
 
+    def values(self, kind: str) -> list[Any]:
+        return list(getattr(self, kind))
+
     def active(self) -> bool:
-        return any(v is not None for v in (self.theme, self.document, self.organisation, self.year))
+        return any(self.values(kind) for kind in FILTER_KINDS)
+
+    def without(self, kind: str) -> Filters:
+        """These filters with no value for ``kind`` (for counts of that field's values)."""
+        return self.model_copy(update={kind: []})
 
 
 class DocumentRef(BaseModel):
@@ -36,7 +60,45 @@ class CaseRef(BaseModel):
     title: str
 
 
+class MatchBy(StrEnum):
+    WORDS = "words"
+    MEANING = "meaning"
+    BOTH = "both"
+
+
+class Match(BaseModel):
+    """Why a hit matched the query (see :mod:`.match` for the rule)."""
+
+    by: MatchBy = Field(
+        description="`words`: it contains words of the query; `meaning`: it is among the"
+        " passages closest in meaning to the query (dense cosine of its closest sentence,"
+        " heading or the passage within 0.03 of the query's best candidate), or it shares no"
+        " word with the query; `both`: both are true"
+    )
+    words: list[str] = Field(
+        default_factory=list,
+        description="The query's words that the passage (its text or section path) contains,"
+        " as they were typed, each once, stop words left out; a word also counts when a form"
+        " of it or a part of a compound word matches",
+        examples=[["udsættelser", "husleje"]],
+    )
+    sentence: str | None = Field(
+        None,
+        description="When `by` is `meaning` or `both`: the passage's sentence closest to the query",
+    )
+
+
+ALWAYS_RETURNED = ("rank", "passage_id")  # kept whatever `fields` asks for
+
+
+def _only_always_returned_required(schema: dict[str, Any]) -> None:
+    # `fields=` may leave any other field out, so the published schema requires only these.
+    schema["required"] = list(ALWAYS_RETURNED)
+
+
 class Hit(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_only_always_returned_required)
+
     passage_id: str
     rank: int
     score: float = Field(
@@ -73,6 +135,16 @@ class Hit(BaseModel):
         default_factory=list,
         description="For a hit in fetched linked material: the cases that link to the page",
     )
+    citation: str = Field(
+        "",
+        description="Source reference to quote with the text, built as the publisher's rights"
+        " note asks: 'Kilde: <publisher>: <title> (<year>), s. <pages>'; parts the document"
+        " lacks are left out, and a web page adds its address",
+        examples=["Kilde: AlmenNet: Værdiskabende gentagelser (2023), s. 16"],
+    )
+    match: Match | None = Field(
+        None, description="Why this hit matched: by the query's words, by meaning, or both"
+    )
 
 
 class NearestTopic(BaseModel):
@@ -85,6 +157,20 @@ class NearestTopic(BaseModel):
     passage_id: str = Field(description="Its closest passage (/api/passages/{passage_id})")
     section_path: str
     relevance: float = Field(ge=0, le=1, description="Relevance of that passage (below the floor)")
+
+
+class FacetCount(BaseModel):
+    """One filter value with how many of this query's results have it."""
+
+    value: str | int = Field(description="The value to pass as filter (a year is an integer)")
+    label: str = Field(description="Text to show (a document's title for document facets)")
+    count: int = Field(
+        description="Results at or above the relevance floor with this value, counted after"
+        " folding and diversity like `total`, with the filters of the other fields applied"
+        " (not this field's own). Selecting the value ranks within it, so the `total` it then"
+        " gives can differ slightly"
+    )
+    cases: int = Field(0, description="Distinct cases among those results")
 
 
 class SearchResponse(BaseModel):
@@ -110,3 +196,21 @@ class SearchResponse(BaseModel):
         " when no word needs it (words the corpus has, valid Danish words, names, numbers)",
         examples=["hvordan undgår vi udsættelser?"],
     )
+    facets: dict[str, list[FacetCount]] | None = Field(
+        None,
+        description="Only when `facets` is asked for: per facet name (theme, organisation,"
+        " document, year) the values of this query's results, most results first (years"
+        " newest first); a selected value is listed even with count 0",
+    )
+
+    def wire(self, fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """The response as JSON data: ``facets`` only when asked for, and each hit only with
+        ``fields`` (all when None). The API and ``vidensbank search --json`` print this."""
+        exclude: dict[str, Any] = {}
+        if self.facets is None:
+            exclude["facets"] = True
+        if fields is not None:
+            dropped = set(Hit.model_fields) - set(fields)
+            if dropped:
+                exclude["results"] = {"__all__": dropped}
+        return self.model_dump(mode="json", exclude=exclude or None)

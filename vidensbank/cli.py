@@ -13,7 +13,17 @@ from .search.snapshot import SnapshotError
 from .settings import StartupError, load_settings
 
 # Each module exposes register(subparsers); handlers take (args, settings) and return an exit code.
-COMMANDS = ["ingest", "search", "eval", "serve", "model", "bench", "fetch_links", "fusion"]
+COMMANDS = [
+    "ingest",
+    "search",
+    "eval",
+    "serve",
+    "model",
+    "bench",
+    "fetch_links",
+    "fusion",
+    "insights",
+]
 
 # Domain errors whose message says how to fix the problem: printed as one line, exit code 2.
 # Anything else is a bug and keeps its traceback.

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         description="Bearer token for the API's write endpoints (at least 16 characters);"
         " unset disables them.",
     )
+    admin_session_minutes: int = Field(
+        480,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long an admin login on /admin lasts before the token must be entered"
+        " again (minutes).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser, comma-separated"
@@ -101,6 +108,19 @@ class Settings(BaseSettings):
         f"Vidensbank/{__version__} (+knowledge-base search for the almene housing sector;"
         " fetch-links)",
         description="User-Agent sent by `fetch-links`; robots.txt rules for it are respected.",
+    )
+    query_log: bool = Field(
+        True,
+        description="Log the questions asked on the page and the API (question, time, hits"
+        " above the floor, mode, filters; no personal data) for /indsigt and `insights export`;"
+        " 'off' writes nothing to the log (feedback is still kept, without a link to a search).",
+    )
+    query_log_days: int = Field(
+        180,
+        ge=1,
+        le=3650,
+        description="Days the query log and the feedback are kept; older entries are deleted"
+        " at start-up and every hour.",
     )
 
     @field_validator("admin_token", mode="before")

@@ -92,6 +92,33 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vector BLOB NOT NULL,
     PRIMARY KEY (model_id, text_sha256)
 );
+-- The staff loop (vidensbank/querylog.py): questions asked and results judged. No personal
+-- data: no address, user agent or cookie id. Not part of the corpus, so ingest, remove and
+-- snapshot switches leave these tables alone; retention is VIDENSBANK_QUERY_LOG_DAYS.
+CREATE TABLE IF NOT EXISTS query_log (
+    id INTEGER PRIMARY KEY,
+    asked_at TEXT NOT NULL,
+    query TEXT NOT NULL,
+    hits INTEGER NOT NULL,
+    mode TEXT NOT NULL,
+    filters TEXT NOT NULL DEFAULT '{}',
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS query_log_asked ON query_log(asked_at);
+CREATE INDEX IF NOT EXISTS query_log_query ON query_log(query, asked_at);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY,
+    given_at TEXT NOT NULL,
+    query TEXT NOT NULL,
+    passage_id TEXT NOT NULL,
+    useful INTEGER NOT NULL CHECK (useful IN (0, 1)),
+    document_id TEXT NOT NULL,
+    document_title TEXT NOT NULL,
+    case_id TEXT,
+    case_title TEXT,
+    search_id INTEGER REFERENCES query_log(id) ON DELETE SET NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_given ON feedback(given_at);
 """
 
 

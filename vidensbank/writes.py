@@ -23,12 +23,15 @@ Domain errors: :class:`WriteError` carries the HTTP status the API answers with.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path, PurePath
 
 from .disk import disk_full_errors
@@ -41,11 +44,12 @@ from .ingest.linked.provenance import (
     Provenance,
     base_path,
     remove_leftovers,
+    write_atomic,
 )
 from .ingest.loaders import SUPPORTED_SUFFIXES
 from .ingest.persist import sync_superseded
 from .ingest.pipeline import Failure, Ingestor, IngestReport
-from .ingest.slug import plain_slug, transliterated_slug
+from .ingest.slug import plain_slug, slugify, transliterated_slug
 from .lock import writer_lock
 from .placement import placed
 from .search.snapshot import BuildResult, remove_stale_builds
@@ -57,12 +61,16 @@ log = logging.getLogger(__name__)
 
 UPLOAD_TYPES = {
     "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "text/html": ".html",
     "text/markdown": ".md",
     "text/x-markdown": ".md",
     "text/plain": ".txt",
 }
 FETCHED_SUFFIXES = {"html": ".html", "pdf": ".pdf"}
+# What an upload (API or admin form) may be: every type the loaders read.
+UPLOAD_SUFFIXES: tuple[str, ...] = SUPPORTED_SUFFIXES
+MANIFEST_NAME = "sources.toml"  # the uploads folder's manifest, as in a corpus folder
 
 
 class WriteError(Exception):
@@ -160,15 +168,15 @@ def upload_name(filename: str | None, content_type: str | None, data: bytes) -> 
         raise WriteError(422, "The file name contains a NUL byte; rename the file and retry.")
     name = PurePath(raw)
     suffix = name.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in UPLOAD_SUFFIXES:
         media = (content_type or "").split(";")[0].strip().lower()
         if suffix or media not in UPLOAD_TYPES:
-            kinds = ", ".join(SUPPORTED_SUFFIXES)
+            kinds = ", ".join(UPLOAD_SUFFIXES)
             raise WriteError(
                 415,
                 f"Unsupported file type {suffix or media or '(no extension)'!r}:"
                 f" upload one of {kinds} (convert the file first).",
-                {"supported": list(SUPPORTED_SUFFIXES)},
+                {"supported": list(UPLOAD_SUFFIXES)},
             )
         suffix = UPLOAD_TYPES[media]
     stem_text = name.stem if name.suffix else raw
@@ -244,11 +252,18 @@ def ingest_and_build(
 
 
 def _place_and_ingest(
-    settings: Settings, files: dict[Path, bytes], document: Path, wait_s: float | None
+    settings: Settings,
+    files: dict[Path, bytes],
+    document: Path,
+    wait_s: float | None,
+    more_files: Callable[[Store], dict[Path, bytes]] | None = None,
 ) -> WriteOutcome:
-    """Under the lock: put ``files`` in place, ingest ``document``, build a snapshot."""
+    """Under the lock: put ``files`` (and ``more_files(store)``, made under the lock) in
+    place, ingest ``document``, build a snapshot."""
     with writing(settings, wait_s) as store:
         recover(settings)
+        if more_files is not None:
+            files = {**files, **more_files(store)}
         with placed(files) as placement:
             report = _ingestor(settings, store, False).run([document])
             if report.failed:
@@ -271,17 +286,189 @@ def add_file(
     content_type: str | None,
     data: bytes,
     *,
+    metadata: DocumentMetadata | None = None,
     wait_s: float | None = 0.0,
 ) -> WriteOutcome:
     """Keep an uploaded file under ``<data>/uploads/`` and ingest it; the same name again
-    replaces the document. Raises WriteError (413, 415, 422) or LockBusy."""
+    replaces the document. ``metadata`` (checked first) replaces what is known about the
+    file; without it, earlier metadata of the same file name is kept. Raises WriteError
+    (413, 415, 422) or LockBusy."""
     if len(data) > upload_limit(settings):
         raise too_large(settings)
     name = upload_name(filename, content_type, data)
     if not data.strip():
         raise WriteError(422, "The uploaded file is empty: choose a file with text in it.")
     path = uploads_dir(settings) / name
-    return _place_and_ingest(settings, {path: data}, path, wait_s)
+    if metadata is None:
+        return _place_and_ingest(settings, {path: data}, path, wait_s)
+    check_metadata(metadata)
+    manifest = partial(_manifest_with, settings, path, metadata)
+    return _place_and_ingest(settings, {path: data}, path, wait_s, manifest)
+
+
+# --- metadata of an upload -------------------------------------------------------------------
+
+METADATA_LIMITS = {
+    "title": 300,
+    "publisher": 200,
+    "edition": 100,
+    "url": 2000,
+    "rights": 1000,
+    "supersedes": 200,
+}
+MIN_YEAR = 1900
+MANIFEST_KEYS = (
+    "id",
+    "file",
+    "title",
+    "publisher",
+    "year",
+    "edition",
+    "url",
+    "rights",
+    "supersedes",
+)
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """What the uploader states about a publication. It ends up where a corpus folder's
+    ``sources.toml`` entry ends up, because it is one: an entry in the uploads folder's
+    manifest. Title, publisher, year and URL go on the document, edition and rights into
+    its metadata, and ``supersedes`` (a document id) marks that document superseded."""
+
+    title: str | None = None
+    publisher: str | None = None
+    year: int | None = None
+    edition: str | None = None
+    url: str | None = None
+    rights: str | None = None
+    supersedes: str | None = None
+
+    def problems(self) -> dict[str, str]:
+        """Field -> problem: ``too_long``, ``bad_characters``, ``year_range`` (from 1900
+        to next year) or ``url_invalid`` (not an http(s) address). Empty: all fine."""
+        found: dict[str, str] = {}
+        for name, limit in METADATA_LIMITS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if len(value) > limit:
+                found[name] = "too_long"
+            elif not _clean_text(value):
+                found[name] = "bad_characters"
+        if self.year is not None and not MIN_YEAR <= self.year <= datetime.now(UTC).year + 1:
+            found["year"] = "year_range"
+        if self.url is not None and "url" not in found and not _web_address(self.url):
+            found["url"] = "url_invalid"
+        return found
+
+    def entry(self, document_id: str, file_name: str) -> dict[str, object]:
+        values = {k: v for k, v in asdict(self).items() if v not in (None, "")}
+        return {"id": document_id, "file": file_name, **values}
+
+
+def _clean_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value)
+
+
+def _web_address(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    if any(ch.isspace() for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def check_metadata(metadata: DocumentMetadata) -> None:
+    problems = metadata.problems()
+    if problems:
+        summary = ", ".join(f"{field}: {problem}" for field, problem in problems.items())
+        raise WriteError(
+            422,
+            f"Invalid metadata ({summary}): keep texts short and printable, the year between"
+            f" {MIN_YEAR} and next year, and the URL an http(s) address.",
+            {"fields": problems},
+        )
+
+
+def _read_manifest(path: Path) -> list[dict[str, object]]:
+    if not path.is_file():
+        return []
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    return [dict(entry) for entry in data.get("publications", []) if isinstance(entry, dict)]
+
+
+def _manifest_bytes(entries: list[dict[str, object]]) -> bytes:
+    """TOML by hand (JSON string escapes are valid TOML; texts were checked printable)."""
+    lines = ["# Publications uploaded with metadata; written by Vidensbank, one entry each.", ""]
+    for entry in entries:
+        lines.append("[[publications]]")
+        for key in MANIFEST_KEYS:
+            value = entry.get(key)
+            if isinstance(value, int):
+                lines.append(f"{key} = {value}")
+            elif isinstance(value, str):
+                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+def _upload_id(store: Store, path: Path) -> str:
+    """The id the document of ``path`` has, or gets (as ingest would choose it)."""
+    source = str(path.resolve())
+    existing = store.document_by_source(source)
+    if existing is not None:
+        return str(existing["id"])
+    base = slugify(path.stem, 80)
+    taken = store.document(base)
+    if taken is None or taken["source"] == source:
+        return base
+    return f"{base}-{hashlib.sha256(source.encode()).hexdigest()[:6]}"
+
+
+def _manifest_with(
+    settings: Settings, path: Path, metadata: DocumentMetadata, store: Store
+) -> dict[Path, bytes]:
+    """The uploads manifest with ``path``'s entry replaced by ``metadata`` (under the lock)."""
+    document_id = _upload_id(store, path)
+    if metadata.supersedes is not None:
+        problem = None
+        if metadata.supersedes == document_id:
+            problem = "self"
+        elif store.document(metadata.supersedes) is None:
+            problem = "unknown_document"
+        if problem:
+            raise WriteError(
+                422,
+                f"supersedes: {metadata.supersedes!r} is not another document; choose one"
+                " listed at /api/documents.",
+                {"fields": {"supersedes": problem}},
+            )
+    manifest = uploads_dir(settings) / MANIFEST_NAME
+    entries = [e for e in _read_manifest(manifest) if e.get("file") != path.name]
+    entries.append(metadata.entry(document_id, path.name))
+    return {manifest: _manifest_bytes(entries)}
+
+
+def _forget_metadata(settings: Settings, source: Path) -> None:
+    """Drop a removed upload's manifest entry, so a later file of that name starts bare."""
+    manifest = uploads_dir(settings) / MANIFEST_NAME
+    if source.parent.resolve() != uploads_dir(settings).resolve() or not manifest.is_file():
+        return
+    entries = _read_manifest(manifest)
+    kept = [e for e in entries if e.get("file") != source.name]
+    if len(kept) != len(entries):
+        write_atomic(manifest, _manifest_bytes(kept))
 
 
 # --- URLs ------------------------------------------------------------------------------------
@@ -404,6 +591,7 @@ def remove_documents(
                 continue
             removed.append(document_id)
             _delete_upload(settings, Path(row["source"]))
+            _forget_metadata(settings, Path(row["source"]))
         if not removed:
             return RemoveOutcome(removed, missing, None)
         sync_superseded(store)  # an edition this one superseded is shown again

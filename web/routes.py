@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from ..api.deps import SearcherDep
 from ..api.errors import ApiError
 from ..api.validation import PAGE_SIZE, checked_filters
+from ..search.facets import FACET_KINDS
+from .feedback import record_page_search
 from .files import stored_file
 from .filters import result_count
 from .guidance import nearest_links, spelling_suggestion
@@ -27,6 +29,7 @@ from .views import (
     example_questions,
     facet_lists,
     group_hits,
+    query_facet_lists,
     safe_similar,
 )
 
@@ -39,13 +42,7 @@ router = APIRouter(include_in_schema=False)
 def search_page(request: Request, searcher: SearcherDep) -> Response:
     state = SearchState.parse(request.query_params)
     catalog = searcher.catalog
-    filters = checked_filters(
-        searcher,
-        theme=state.theme,
-        organisation=state.organisation,
-        document=state.document,
-        year=state.year,
-    )
+    filters = checked_filters(searcher, state.filters)
     facets = catalog.facets
     context: dict[str, Any] = {
         "state": state,
@@ -64,17 +61,20 @@ def search_page(request: Request, searcher: SearcherDep) -> Response:
         offset=state.offset,
         filters=filters,
         min_relevance=0.0 if state.everything else None,
+        facets=FACET_KINDS,
     )
     context.update(
         response=response,
         groups=group_hits(searcher, response.results),
         # total counts only hits at or above the relevance floor
         count=result_count(response.total, response.took_ms),
+        facets=query_facet_lists(response),  # counts for this question and filters
         suggestion=spelling_suggestion(state, response.suggestion),
         nearest=nearest_links(catalog, response.nearest),
         last_page=max(1, -(-response.total // PAGE_SIZE)),
         first_rank=response.offset + 1,
     )
+    context.update(record_page_search(request, state, response))  # query log; 👍/👎 buttons
     return render(request, "search.html", context)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..api.validation import MAX_FILTER_CHARS, MAX_PAGE, MAX_QUERY_CHARS
+from ..api.validation import MAX_FILTER_CHARS, MAX_FILTER_VALUES, MAX_PAGE, MAX_QUERY_CHARS
 from .filters import danish_number
 
 FACET_LABELS = {
@@ -47,6 +47,10 @@ def parameter_text(field: str, value: object) -> str:
         return (
             f"Din søgning er for lang ({danish_number(length)} tegn). "
             f"Skriv højst {MAX_QUERY_CHARS} tegn – et kort spørgsmål virker bedst."
+        )
+    if field in FACET_LABELS and isinstance(value, int) and value > MAX_FILTER_VALUES:
+        return (
+            f"Filteret {FACET_LABELS[field]} har for mange værdier: vælg højst {MAX_FILTER_VALUES}."
         )
     if field == "year":
         return "Årstallet i filteret skal være et årstal med fire cifre, fx 2023."

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..search import browse
-from ..search.catalog import Catalog, LinkInfo
+from ..search.catalog import Catalog, LinkInfo, document_file_url
+from ..search.citation import case_citation
 from ..search.facets import FACET_KINDS, Facets, same_value
 from ..search.searcher import Searcher
 from ..search.similar import SimilarCase, similar_cases
-from ..search.types import Hit
+from ..search.types import FacetCount, Hit, Match, MatchBy, SearchResponse
 from .filters import pages_label, path_parts, short_url, web_url
 from .render import PLACEHOLDER_QUESTION
 
@@ -30,6 +31,8 @@ class Passage:
     breadcrumb: list[str]
     page: str | None
     collapsed: int
+    match_label: str | None = None  # "Matcher ordene: …" / "Matcher betydningen"
+    page_href: str | None = None  # a PDF opened at the passage's page (…/file#page=N)
 
 
 @dataclass
@@ -47,16 +50,35 @@ class Group:
     read_more: str | None
     passages: list[Passage] = field(default_factory=list)
     similar: list[SimilarCase] | None = None
+    citation: str = ""  # "Kilde: …", plain text to copy (see search.citation)
+    read_more_external: bool = False  # read_more is a case's own web link, not our page
 
     @property
     def pages(self) -> str | None:
         labels = [p.page for p in self.passages if p.page]
         return ", ".join(dict.fromkeys(labels)) or None
 
+    @property
+    def page_links(self) -> list[tuple[str, str | None]]:
+        """Each page label once, with the link that opens the PDF there (None if none)."""
+        links: dict[str, str | None] = {}
+        for p in self.passages:
+            if p.page and not links.get(p.page):
+                links[p.page] = p.page_href
+        return list(links.items())
+
 
 def facet_lists(facets: Facets) -> dict[str, list[Any]]:
-    """The facets as ``{kind: [FacetValue, …]}`` for the filter menus."""
+    """The snapshot's facets as ``{kind: [FacetValue, …]}`` (passage counts)."""
     return {kind: getattr(facets, kind) for kind in FACET_KINDS}
+
+
+def query_facet_lists(response: SearchResponse) -> dict[str, list[FacetCount]]:
+    """The filter menus of a results page: per kind the values of this question's results
+    with the other fields' filters applied, counted as results (``facets.query_facets``).
+    Values without results are left out, except selected ones (shown with 0)."""
+    found = response.facets or {}
+    return {kind: found.get(kind, []) for kind in FACET_KINDS}
 
 
 def example_questions(facets: Facets) -> list[str]:
@@ -70,20 +92,52 @@ def example_questions(facets: Facets) -> list[str]:
 # ---------------------------------------------------------------- search results
 
 
-def _passage(hit: Hit, crumbs: list[str]) -> Passage:
+def match_label(match: Match | None) -> str | None:
+    """The small Danish label that says why a hit matched."""
+    if match is None:
+        return None
+    words = ", ".join(match.words)
+    if match.by is MatchBy.BOTH and words:
+        return f"Matcher ordene: {words} – og betydningen"
+    if match.by is MatchBy.WORDS and words:
+        return f"Matcher ordene: {words}"
+    return "Matcher betydningen"
+
+
+def _page_href(catalog: Catalog, hit: Hit) -> str | None:
+    """A PDF hit's link to its page: the document's file (or web address) ``#page=N``."""
+    doc = catalog.documents.get(hit.document.id)
+    if doc is None or doc.format != "pdf" or hit.page is None:
+        return None
+    return f"{doc.url}#page={hit.page}"
+
+
+def _passage(catalog: Catalog, hit: Hit, crumbs: list[str]) -> Passage:
     if "<mark>" not in hit.snippet and hit.best_sentence:  # matched by meaning only
-        return Passage(None, hit.best_sentence, crumbs, pages_label(hit.page), hit.collapsed)
-    return Passage(hit.snippet, None, crumbs, pages_label(hit.page), hit.collapsed)
+        passage = Passage(None, hit.best_sentence, crumbs, pages_label(hit.page), hit.collapsed)
+    else:
+        passage = Passage(hit.snippet, None, crumbs, pages_label(hit.page), hit.collapsed)
+    passage.match_label = match_label(hit.match)
+    passage.page_href = _page_href(catalog, hit)
+    return passage
+
+
+def _citation(catalog: Catalog, hit: Hit) -> str:
+    """A case result cites the case's pages; a section result its passage's."""
+    case = catalog.cases.get(hit.case.id) if hit.case else None
+    if case is not None and case.document_id in catalog.documents:
+        return case_citation(catalog.documents[case.document_id], case)
+    return hit.citation
 
 
 def _new_group(catalog: Catalog, hit: Hit, parts: list[str]) -> Group:
+    section = browse.passage_section(catalog, hit.passage_id)
+    anchor = f"#afsnit-{section}" if section is not None else ""
+    document_page = f"/documents/{hit.document.id}{anchor}"
     if hit.case:
         title, href = hit.case.title, f"/cases/{hit.case.id}"
     else:
-        title = parts[-1] if parts else hit.document.title
-        section = browse.passage_section(catalog, hit.passage_id)
-        anchor = f"#afsnit-{section}" if section is not None else ""
-        href = f"/documents/{hit.document.id}{anchor}"
+        title, href = (parts[-1] if parts else hit.document.title), document_page
     return Group(
         title=title,
         href=href,
@@ -93,7 +147,10 @@ def _new_group(catalog: Catalog, hit: Hit, parts: list[str]) -> Group:
         document_title=hit.document.title,
         year=hit.document.year,
         case_id=hit.case.id if hit.case else None,
-        read_more=web_url(hit.document.url),
+        # A document's web address is often the publisher's home page: without a case's
+        # own link, "Læs mere" opens the passage's section on the document page.
+        read_more=document_page,
+        citation=_citation(catalog, hit),
     )
 
 
@@ -115,13 +172,13 @@ def group_hits(searcher: Searcher, hits: list[Hit]) -> list[Group]:
         if group is None:
             group = _new_group(catalog, hit, parts)
             group.breadcrumb = _crumbs(parts, group.title, hit.theme)
-            group.passages.append(_passage(hit, []))
+            group.passages.append(_passage(catalog, hit, []))
             groups.append(group)
             if group.case_id:
                 by_case[group.case_id] = group
             continue
         crumbs = _crumbs(parts, group.title, hit.theme)
-        group.passages.append(_passage(hit, [] if crumbs == group.breadcrumb else crumbs))
+        group.passages.append(_passage(catalog, hit, [] if crumbs == group.breadcrumb else crumbs))
     _add_case_details(searcher, groups)
     return groups
 
@@ -145,9 +202,9 @@ def _add_case_details(searcher: Searcher, groups: list[Group]) -> None:
     for group in groups:
         if not group.case_id:
             continue
-        group.read_more = _first_web_link(browse.case_links(searcher.catalog, group.case_id)) or (
-            group.read_more
-        )
+        own_link = _first_web_link(browse.case_links(searcher.catalog, group.case_id))
+        if own_link:
+            group.read_more, group.read_more_external = own_link, True
         if filled < SIMILAR_ON_RESULTS:
             filled += 1
             group.similar = safe_similar(searcher, group.case_id)
@@ -187,6 +244,8 @@ def case_view(catalog: Catalog, case_id: str) -> dict[str, Any] | None:
         "organisations": case.organisations,
         "places": case.places,
         "pages": pages_label(case.page_start, case.page_end),
+        "citation": case.citation,
+        "file_url": _case_file_url(catalog, doc.id, doc.format, case.page_start),
         "breadcrumb": parts[:-1] if parts and parts[-1] == case.title else parts,
         "links": web_links([*case.links, *(link for sub in sub_cases for link in sub.links)]),
         "document": {
@@ -199,6 +258,18 @@ def case_view(catalog: Catalog, case_id: str) -> dict[str, Any] | None:
         "parent": case.parent,
         "children": [catalog.cases[c.id] for c in case.sub_cases if c.id in catalog.cases],
     }
+
+
+def _stored_file_url(catalog: Catalog, document_id: str) -> str | None:
+    """Where the original file is served, for a document ingested from a stored file."""
+    doc = catalog.documents.get(document_id)
+    return document_file_url(document_id) if doc and doc.file_path else None
+
+
+def _case_file_url(catalog: Catalog, document_id: str, fmt: str, page: int | None) -> str | None:
+    """A stored PDF opened at the case's first page (other formats have no pages)."""
+    url = _stored_file_url(catalog, document_id) if fmt == "pdf" else None
+    return f"{url}#page={page}" if url and page is not None else url
 
 
 def document_view(catalog: Catalog, document_id: str) -> dict[str, Any] | None:
@@ -229,6 +300,8 @@ def document_view(catalog: Catalog, document_id: str) -> dict[str, Any] | None:
         "edition": meta.get("edition"),
         "rights": meta.get("rights"),
         "url": document.url,  # its web address, or the stored file served by Vidensbank
+        "citation": document.citation,
+        "file_url": _stored_file_url(catalog, document.id),
         "superseded_by": document.superseded_by,
         "sections": sections,
         "cases": document.cases,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator
 from functools import partial
 from typing import Annotated, TypeVar
 
@@ -22,7 +21,6 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from ...lock import LockBusy
 from ...settings import Settings
 from ...writes import (
     Fetched,
@@ -39,6 +37,7 @@ from ..errors import ApiError, ErrorBody
 from ..holder import SnapshotHolder
 from ..schemas import DeleteResult, UploadResult, UrlUpload
 from ..validation import Id
+from ..write_gates import run_write, write_gates
 
 router = APIRouter(prefix="/api", tags=["admin"])
 
@@ -91,55 +90,9 @@ def require_admin(
 Admin = Annotated[None, Depends(require_admin)]
 
 
-@dataclass
-class WriteGates:
-    """Per process: ``order`` lets one write run at a time, first come first served;
-    ``fetches`` admits URL fetches up to the cap; ``threads`` runs writes and fetches
-    apart from the thread pool that serves reads."""
-
-    order: anyio.Lock
-    fetches: anyio.Semaphore
-    threads: anyio.CapacityLimiter
-
-
-def _gates(request: Request, settings: Settings) -> WriteGates:
-    state = request.app.state
-    gates = getattr(state, "write_gates", None)
-    if gates is None:  # made on first use, inside the app's event loop
-        gates = WriteGates(
-            anyio.Lock(),
-            anyio.Semaphore(settings.fetch_concurrency),
-            anyio.CapacityLimiter(settings.fetch_concurrency + 2),
-        )
-        state.write_gates = gates
-    return gates
-
-
-async def _write(
-    request: Request, settings: Settings, holder: SnapshotHolder, work: Callable[..., T]
-) -> T:
-    """Run ``work(wait_s=…)`` as the process's only write, once the writes that arrived
-    earlier are done, and swap its snapshot in before the next write starts (so responses
-    leave in the order the writes happened). 409 after ``write_wait_s`` in all."""
-    gates = _gates(request, settings)
-    started = anyio.current_time()
-    with anyio.move_on_after(settings.write_wait_s) as scope:
-        await gates.order.acquire()
-    if scope.cancelled_caught:
-        raise LockBusy("unknown", settings.data_dir)  # answered 409 by api/errors.py
-    try:
-        left = max(0.0, settings.write_wait_s - (anyio.current_time() - started))
-        # LockBusy (another process holds the lock) and WriteError go to api/errors.py.
-        result = await anyio.to_thread.run_sync(partial(work, wait_s=left), limiter=gates.threads)
-        await anyio.to_thread.run_sync(holder.refresh, limiter=gates.threads)
-        return result
-    finally:
-        gates.order.release()
-
-
 async def _fetch(request: Request, settings: Settings, url: str) -> Fetched:
     """Fetch for a URL upload, within the cap on concurrent fetches (429 beyond it)."""
-    gates = _gates(request, settings)
+    gates = write_gates(request, settings)
     try:
         gates.fetches.acquire_nowait()
     except anyio.WouldBlock:
@@ -225,7 +178,10 @@ UPLOAD_BODY = {
         200: {"model": UploadResult, "description": "Updated or unchanged (same file again)"},
         **WRITE_ERRORS,
         413: {"model": ErrorBody, "description": "File larger than VIDENSBANK_MAX_UPLOAD_MB"},
-        415: {"model": ErrorBody, "description": "Not a PDF, Markdown, text or HTML file"},
+        415: {
+            "model": ErrorBody,
+            "description": "Not a PDF, Word (.docx), Markdown, text or HTML file",
+        },
         429: {"model": ErrorBody, "description": "Too many URL fetches at once; retry later"},
         502: {"model": ErrorBody, "description": "The URL could not be fetched"},
     },
@@ -234,9 +190,10 @@ UPLOAD_BODY = {
 async def upload_document(
     request: Request, response: Response, settings: SettingsDep, holder: HolderDep, _: Admin
 ) -> UploadResult:
-    """Add a document: a multipart upload of a PDF, Markdown, text or HTML file in the field
-    `file`, or JSON `{"url": "https://…"}` to fetch an HTML page or PDF. The file is
-    ingested and a new snapshot built; the document is searchable when this returns.
+    """Add a document: a multipart upload of a PDF, Word (.docx), Markdown, text or HTML
+    file in the field `file`, or JSON `{"url": "https://…"}` to fetch an HTML page or PDF.
+    The file is ingested and a new snapshot built; the document is searchable when this
+    returns.
     Uploading a file with the same name again replaces that document."""
     limit = upload_limit(settings)
     too_big = too_large(settings).message
@@ -256,7 +213,7 @@ async def upload_document(
             f"Unsupported request content type {media or '(none)'!r}: send multipart/form-data"
             " with a 'file' field, or application/json with {\"url\": …}.",
         )
-    outcome: WriteOutcome = await _write(request, settings, holder, work)
+    outcome: WriteOutcome = await run_write(request, settings, holder, work)
     if outcome.status != "added":
         response.status_code = 200
     return _upload_result(holder, outcome)
@@ -300,7 +257,7 @@ async def remove_document(
     a file in the corpus folder stays (remove it there, or it returns with the next
     `vidensbank ingest`)."""
     work = partial(remove_documents, settings, [document_id])
-    outcome = await _write(request, settings, holder, work)
+    outcome = await run_write(request, settings, holder, work)
     if outcome.version is None:
         raise ApiError(404, f"No document with id {document_id!r}: list them at /api/documents.")
     return DeleteResult(document_id=document_id, version=outcome.version)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from ...search import browse
 from ...search.similar import similar_cases as find_similar_cases
+from ...search.types import Filters
 from ..deps import SearcherDep
 from ..errors import ApiError, ErrorBody
 from ..schemas import (
@@ -22,7 +23,7 @@ from ..schemas import (
     SimilarCases,
     wire,
 )
-from ..validation import DocumentId, Id, Organisation, Theme, checked_filters
+from ..validation import DocumentIds, Id, Organisations, Themes, Years, checked_filters
 
 router = APIRouter(prefix="/api", tags=["browse"])
 
@@ -77,17 +78,17 @@ def get_passage(
 @router.get("/cases", response_model=Page[CaseSummary], responses=NOT_FOUND)
 def list_cases(
     searcher: SearcherDep,
-    theme: Theme = None,
-    organisation: Organisation = None,
-    document: DocumentId = None,
+    theme: Themes = [],  # noqa: B006 (FastAPI copies defaults)
+    organisation: Organisations = [],  # noqa: B006
+    document: DocumentIds = [],  # noqa: B006
+    year: Years = [],  # noqa: B006
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[CaseSummary]:
-    """Cases in document order, optionally of one theme, organisation or document."""
-    f = checked_filters(searcher, theme=theme, organisation=organisation, document=document)
-    items = browse.list_cases(
-        searcher.catalog, theme=f.theme, organisation=f.organisation, document=f.document
-    )
+    """Cases in document order, optionally filtered like /api/search: repeat a parameter
+    for several values (`theme=A&theme=B`: either), different fields all apply."""
+    filters = Filters(theme=theme, organisation=organisation, document=document, year=year)
+    items = browse.list_cases(searcher.catalog, checked_filters(searcher, filters))
     return Page(
         total=len(items),
         offset=offset,

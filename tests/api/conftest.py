@@ -20,10 +20,11 @@ TOKEN = "test-token-0123456789abcdef"
 
 @pytest.fixture(scope="session")
 def read_app(seed_settings: Settings, seed_searcher) -> FastAPI:
-    """The app over the seed snapshot; shares the session's loaded model."""
+    """The app over the seed snapshot; shares the session's loaded model. No query log:
+    the shared seed store stays as ingested (query-log tests use copies of their own)."""
     holder = SnapshotHolder(seed_settings, embedder=seed_searcher.embedder)
     holder.refresh()
-    return create_app(seed_settings, holder=holder)
+    return create_app(seed_settings.model_copy(update={"query_log": False}), holder=holder)
 
 
 @pytest.fixture(scope="session")

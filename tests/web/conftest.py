@@ -38,7 +38,8 @@ def web_holder(seed_settings, seed_searcher):
 def web_app(seed_settings, web_holder):
     from vidensbank.api.app import create_app
 
-    return create_app(seed_settings, holder=web_holder)
+    # no query log: the shared seed store stays as ingested
+    return create_app(seed_settings.model_copy(update={"query_log": False}), holder=web_holder)
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,7 @@ def run_fit(args: argparse.Namespace, settings: Settings) -> int:
             heldout += label_queries(searcher, read_queries(item.heldout), item.dev.stem)
     new = fit_model(dev)
     info = _info(files, old, new, dev, heldout)
-    new = RelevanceModel(new.hit, new.answer, new.lexical, new.floor, info)
+    new = RelevanceModel(new.hit, new.answer, new.lexical, new.floor, info, new.gate)
     for item in files:
         if old is not None:
             before = _reports(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
+import sys
 
+from ..search.facets import FACET_KINDS
 from ..search.sentence_index import heading_of
 from ..search.types import Filters, Mode, SearchResponse
 from ..services import load_searcher
@@ -18,10 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--k", type=int, default=10)
     search.add_argument("--offset", type=int, default=0)
     search.add_argument("--mode", choices=[m.value for m in Mode], default="hybrid")
-    search.add_argument("--theme")
-    search.add_argument("--document")
-    search.add_argument("--organisation")
-    search.add_argument("--year", type=int)
+    several = "; repeat for several (either matches)"
+    search.add_argument("--theme", action="append", help="theme filter" + several)
+    search.add_argument("--document", action="append", help="document id filter" + several)
+    search.add_argument("--organisation", action="append", help="organisation filter" + several)
+    search.add_argument("--year", type=int, action="append", help="year filter" + several)
+    search.add_argument(
+        "--facets", help="with --json: facet counts to add, e.g. theme,year (as the API's facets)"
+    )
     search.add_argument(
         "--min-relevance",
         type=float,
@@ -59,6 +66,14 @@ def render(response: SearchResponse) -> str:
 
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
+    facets = [f.strip() for f in (getattr(args, "facets", None) or "").split(",") if f.strip()]
+    unknown = [f for f in facets if f not in FACET_KINDS]
+    if unknown:
+        print(
+            f"error: unknown facet {unknown[0]!r}: use one or more of {', '.join(FACET_KINDS)}",
+            file=sys.stderr,
+        )
+        return 2
     searcher = load_searcher(settings)
     filters = Filters(
         theme=args.theme, document=args.document, organisation=args.organisation, year=args.year
@@ -70,6 +85,9 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         mode=args.mode,
         filters=filters,
         min_relevance=args.min_relevance,
+        facets=facets,
     )
-    print(response.model_dump_json(indent=2) if args.json else render(response))
+    print(
+        json.dumps(response.wire(), indent=2, ensure_ascii=False) if args.json else render(response)
+    )
     return 0

@@ -1,0 +1,126 @@
+"""The knowledge manager's admin flow in real Chromium: log in, upload a Markdown
+publication with metadata, check the preview, commit, find it by search, remove it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import _served
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TOKEN = "admin-token-0123456789abcdef"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "tryghed-og-energi.md"
+TITLE = "Tryghed og energi i almene boligområder"
+QUESTION = "varmepumper i Viborg"
+
+
+@pytest.fixture(scope="module")
+def admin_server(seed_settings, seed_searcher, tmp_path_factory):
+    from vidensbank.api.app import create_app
+    from vidensbank.api.holder import SnapshotHolder
+    from vidensbank.settings import Settings
+
+    data = tmp_path_factory.mktemp("admin-browser") / "data"
+    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
+    settings = Settings(**{**seed_settings.model_dump(), "data_dir": data, "admin_token": TOKEN})
+    app = create_app(settings, holder=SnapshotHolder(settings, embedder=seed_searcher.embedder))
+    with _served(app) as url:
+        yield url
+
+
+@pytest.fixture
+def admin_page(browser, admin_server):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=admin_server, locale="da-DK"
+    )
+    context.set_default_timeout(60_000)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),  # a 401 for the wrong token is expected; script and CSP errors are not
+    )
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def unlabelled_fields(page) -> list[str]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll(
+            'main input:not([type=hidden]), main select, main textarea')]
+            .filter(el => el.labels.length === 0).map(el => el.name || el.id)"""
+    )
+
+
+def test_log_in_upload_preview_commit_search_and_remove(admin_page, artifacts):
+    page = admin_page
+    page.goto("/admin")
+    assert "/admin/login" in page.url
+    assert unlabelled_fields(page) == []
+    page.screenshot(path=artifacts / "admin-login.png", full_page=True)
+    page.get_by_label("Adgangsnøgle").fill("not-the-token-0123456789")
+    page.get_by_role("button", name="Log ind").click()
+    assert "Adgangsnøglen er forkert" in page.locator("#login-error").inner_text()
+    page.get_by_label("Adgangsnøgle").fill(TOKEN)
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url("**/admin")
+    assert unlabelled_fields(page) == []
+    page.screenshot(path=artifacts / "admin-list.png", full_page=True)
+
+    page.get_by_label("Fil", exact=True).set_input_files(str(FIXTURE))
+    page.get_by_label("Udgiver").fill("Landsbyggefonden")
+    page.get_by_label("Udgivelsesår").fill("2024")
+    page.get_by_label("Udgave").fill("2. udgave")
+    page.get_by_label("Webadresse").fill("https://example.org/tryghed-og-energi")
+    page.get_by_label("Rettighedsnote").fill("Må deles med kildeangivelse")
+    page.get_by_label("Erstatter").select_option(label="Værdiskabende gentagelser (2023)")
+    page.get_by_role("button", name="Vis forhåndsvisning").click()
+    page.wait_for_url("**/admin/upload/*")
+
+    themes = page.locator(".preview-themes li").all_inner_texts()
+    assert themes == ["Tryghed", "Energi"]
+    cases = page.locator(".preview-cases tbody tr")
+    assert cases.count() == 3
+    row = page.locator(".preview-cases tr", has_text="Lys på stierne i Gellerup")
+    assert "Brabrand Boligforening" in row.inner_text()
+    assert page.locator("#preview-passages").inner_text().strip().isdigit()
+    page.screenshot(path=artifacts / "admin-preview.png", full_page=True)
+
+    page.get_by_role("button", name="Gem og indeksér").click()
+    page.wait_for_load_state()
+    assert "kan nu findes i søgningen" in page.locator("main").inner_text()
+    page.screenshot(path=artifacts / "admin-committed.png", full_page=True)
+
+    page.goto(f"/?q={QUESTION}")
+    assert TITLE in page.locator("main").inner_text()
+
+    page.goto("/admin")
+    page.get_by_role("link", name=f"Fjern {TITLE}").click()
+    page.get_by_role("button", name="Ja, fjern publikationen").click()
+    page.wait_for_load_state()
+    assert "er fjernet" in page.locator("main").inner_text()
+    page.screenshot(path=artifacts / "admin-removed.png", full_page=True)
+    page.goto(f"/?q={QUESTION}")
+    assert TITLE not in page.locator("main").inner_text()
+
+
+def test_focus_is_visible_on_admin_fields(admin_page):
+    page = admin_page
+    page.goto("/admin/login")
+    page.keyboard.press("Tab")  # the skip link first
+    page.get_by_label("Adgangsnøgle").focus()
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert outline[0] != "none" and outline[1] != "0px", outline
