@@ -195,6 +195,9 @@ Years = Annotated[list[YearValue], _filter_query(YEAR_HELP, 2023)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Results to skip")]
 
 
+Name = Annotated[str, StringConstraints(min_length=1)]
+
+
 def _names(value: object) -> object:
     """Names given comma-separated, repeated or as a JSON list, as one list."""
     if value is None:
@@ -202,7 +205,10 @@ def _names(value: object) -> object:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
         return value
-    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+    names = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+    if items and not names:
+        raise ValueError("name at least one, comma-separated, or leave the parameter out")
+    return names
 
 
 def _known_names(kind: str, names: list[str], valid: Sequence[str]) -> list[str]:
@@ -258,7 +264,7 @@ class SearchRequest(BaseModel):
         description="Relevance floor: hits below it are neither returned nor counted"
         " (0 = no floor; default: VIDENSBANK_MIN_RELEVANCE, else the fitted floor)",
     )
-    facets: Annotated[list[str] | None, BeforeValidator(_names), AfterValidator(_facet_names)] = (
+    facets: Annotated[list[Name] | None, BeforeValidator(_names), AfterValidator(_facet_names)] = (
         Field(
             None,
             description="Facets to count over this query's results, comma-separated: any of"
@@ -266,7 +272,7 @@ class SearchRequest(BaseModel):
             examples=[["theme,year"]],
         )
     )
-    fields: Annotated[list[str] | None, BeforeValidator(_names), AfterValidator(_hit_fields)] = (
+    fields: Annotated[list[Name] | None, BeforeValidator(_names), AfterValidator(_hit_fields)] = (
         Field(
             None,
             description="Fields of each hit to return, comma-separated (default: all);"

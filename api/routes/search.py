@@ -72,7 +72,7 @@ def search(
     description="The same search as `GET /api/search`, its parameters as a JSON object"
     ' (filters and `facets`/`fields` as lists, e.g. `{"q": "udsættelser", "theme":'
     ' ["Biodiversitet"], "facets": ["theme", "year"]}`); the same checks, errors and response.',
-    responses=ERRORS,
+    responses={400: {"model": ErrorBody, "description": "The body is not valid JSON"}, **ERRORS},
 )
 def search_post(searcher: SearcherDep, params: SearchRequest, log: SearchLogDep) -> JSONResponse:
     return _search(searcher, params, log)

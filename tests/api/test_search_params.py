@@ -233,6 +233,16 @@ def test_unknown_field_is_a_422_naming_the_valid_ones(client: TestClient) -> Non
     assert "snippet" in body["message"] and "relevance" in body["message"]
 
 
+@pytest.mark.parametrize("name", ["fields", "facets"])
+@pytest.mark.parametrize("value", ["", " , "])
+def test_an_empty_list_of_names_is_a_422(client: TestClient, name: str, value: str) -> None:
+    """`fields=` names nothing: a mistake to point out, not a silent "all fields"."""
+    body = error(client.get("/api/search", params={"q": "x", name: value}), 422, "invalid_request")
+    assert "name at least one" in body["message"]
+    post = client.post("/api/search", json={"q": "x", name: [value]})
+    assert error(post, 422, "invalid_request")["message"] == body["message"]
+
+
 # ---------------------------------------------------------------- POST
 
 
