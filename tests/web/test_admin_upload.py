@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.wordfiles import DOCX_TYPE, word_file
+
 pytestmark = pytest.mark.slow
 
 TOKEN = "admin-token-0123456789abcdef"
@@ -230,3 +232,20 @@ def test_a_stated_title_replaces_the_detected_one(admin):
     again = post_upload(client, {}, file=("vaskeri.md", note.encode(), "text/markdown"))
     notice = client.get(again.headers["location"]).text
     assert "Der er allerede uploadet en fil med navnet vaskeri.md" in notice
+
+
+def test_a_word_file_is_previewed_with_its_headings_and_committed(admin):
+    client, settings = admin
+    upload = ("Fugt og indeklima.docx", word_file(), DOCX_TYPE)
+    response = post_upload(client, {"publisher": "Boligselskabet Sjælland"}, file=upload)
+    assert response.status_code == 303, response.text
+    preview = client.get(response.headers["location"])
+    for heading in ("Indeklima", "Fugtmålere i Solbakken"):  # Word heading styles
+        assert heading in preview.text, heading
+    done = client.post(
+        f"{response.headers['location']}/gem", data={"csrf": CSRF.search(preview.text).group(1)}
+    )
+    assert done.status_code == 200, done.text
+    row = store_row(settings, "fugt-og-indeklima")
+    assert row["title"] == "Fugt og indeklima" and row["publisher"] == "Boligselskabet Sjælland"
+    assert "fugt-og-indeklima" in search_ids(client, "fugtmålere mod skimmel i lejlighederne")
