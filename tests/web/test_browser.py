@@ -237,3 +237,21 @@ def test_no_sure_answer_without_javascript(browser, strict_server):
     page.wait_for_url(re.compile(r"q=uds%C3%A6ttelser|q=udsættelser"))
     assert page.get_by_role("heading", name=NO_ANSWER).is_visible()
     context.close()
+
+
+def test_not_ready_page_fits_a_phone(browser, tmp_path, artifacts):
+    """Before the first ingest the page says so in Danish, and its long error id wraps."""
+    from tests.web.conftest import _served
+    from vidensbank.api.app import create_app
+    from vidensbank.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path / "data", query_log=False))
+    with _served(app) as url:
+        context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=url)
+        page = context.new_page()
+        response = page.goto("/?q=udsættelser")
+        assert response.status == 503
+        page.get_by_role("heading", name="Søgningen er ikke klar endnu").wait_for()
+        page.screenshot(path=artifacts / "not-ready-360.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        context.close()
