@@ -4,13 +4,12 @@ private copy of the seed data (real store, snapshot and model)."""
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.seeddata import empty_log, seed_copy
 from vidensbank.api.app import create_app
 from vidensbank.api.holder import SnapshotHolder
 from vidensbank.cli import main
@@ -23,21 +22,11 @@ MIXED_Q = "grønne ambassadører"
 NO_ANSWER_Q = "qwxzyvbnmqwxz"
 
 
-def empty_log(store_path: Path) -> None:
-    """The copied seed store may hold other tests' log entries: start from none."""
-    conn = sqlite3.connect(store_path)
-    with conn:
-        conn.execute("DELETE FROM feedback")
-        conn.execute("DELETE FROM query_log")
-    conn.close()
-
-
 @pytest.fixture
 def staff(seed_settings: Settings, seed_searcher, tmp_path: Path, monkeypatch):
     """A started app over a private copy of the seed data; the CLI points at the same."""
-    data = tmp_path / "data"
-    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-    settings = Settings(**{**seed_settings.model_dump(), "data_dir": data})
+    settings = seed_copy(seed_settings, tmp_path)
+    data = settings.data_dir
     empty_log(settings.store_path)
     monkeypatch.setenv("VIDENSBANK_DATA_DIR", str(data))
     holder = SnapshotHolder(settings, embedder=seed_searcher.embedder)

@@ -3,7 +3,6 @@ remove and snapshot switches (real store, real snapshots, the real model)."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.seeddata import empty_log, seed_copy
 from vidensbank import querylog
 from vidensbank.api.app import create_app
 from vidensbank.api.holder import SnapshotHolder
@@ -47,22 +47,10 @@ def queries(path: Path) -> list[str]:
         conn.close()
 
 
-def empty_log(store_path: Path) -> None:
-    """The copied seed store may hold other tests' log entries: start from none."""
-    conn = sqlite3.connect(store_path)
-    with conn:
-        conn.execute("DELETE FROM feedback")
-        conn.execute("DELETE FROM query_log")
-    conn.close()
-
-
 @pytest.fixture
 def data_copy(seed_settings: Settings, tmp_path: Path) -> Settings:
     """A private copy of the seed data dir (store, embedding cache, snapshot)."""
-    data = tmp_path / "data"
-    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-    values = {**seed_settings.model_dump(), "data_dir": data, "reload_interval_s": 0.2}
-    settings = Settings(**values)
+    settings = seed_copy(seed_settings, tmp_path, reload_interval_s=0.2)
     empty_log(settings.store_path)
     return settings
 

@@ -3,7 +3,6 @@ and writable copies of its data dir for upload/delete/hot-swap tests."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.seeddata import seed_copy
 from vidensbank.api.app import create_app
 from vidensbank.api.holder import SnapshotHolder
 from vidensbank.settings import Settings
@@ -42,11 +42,11 @@ def writable(
     opened: list[TestClient] = []
 
     def make(**overrides: object) -> tuple[Settings, TestClient]:
-        data = tmp_path / f"data-{len(opened)}"
-        shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-        values = {**seed_settings.model_dump(), "data_dir": data, "reload_interval_s": 0.2}
-        values.update(overrides)
-        settings = Settings(**values)
+        settings = seed_copy(
+            seed_settings,
+            tmp_path / f"copy-{len(opened)}",
+            **{"reload_interval_s": 0.2, **overrides},
+        )
         holder = SnapshotHolder(settings, embedder=seed_searcher.embedder)
         test_client = TestClient(create_app(settings, holder=holder))
         test_client.__enter__()

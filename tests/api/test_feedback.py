@@ -6,12 +6,12 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.seeddata import empty_log
 from vidensbank.settings import Settings
 
 QUESTION = "hvordan kan økonomisk rådgivning forebygge udsættelser?"
@@ -25,15 +25,6 @@ def first_hit(client: TestClient, q: str = QUESTION) -> dict:
     results = response.json()["results"]
     assert results, "the seed question should find something"
     return results[0]
-
-
-def empty_log(store_path: Path) -> None:
-    """The copied seed store may hold other tests' log entries: start from none."""
-    conn = sqlite3.connect(store_path)
-    with conn:
-        conn.execute("DELETE FROM feedback")
-        conn.execute("DELETE FROM query_log")
-    conn.close()
 
 
 def private(writable, **overrides: object) -> tuple[Settings, TestClient]:

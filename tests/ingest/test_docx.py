@@ -11,6 +11,7 @@ import pytest
 from docx import Document
 from fastapi.testclient import TestClient
 
+from tests.seeddata import seed_copy
 from tests.wordfiles import DOCX_TYPE, STORY, word_file
 from vidensbank.ingest.gazetteer import Gazetteer
 from vidensbank.ingest.loaders import load_bytes
@@ -137,10 +138,7 @@ def test_the_api_accepts_a_word_upload(
     from vidensbank.api.app import create_app
     from vidensbank.api.holder import SnapshotHolder
 
-    data = tmp_path / "data"
-    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-    values = {**seed_settings.model_dump(), "data_dir": data, "admin_token": TOKEN}
-    settings = Settings(**values)
+    settings = seed_copy(seed_settings, tmp_path, admin_token=TOKEN)
     holder = SnapshotHolder(settings, embedder=seed_searcher.embedder)
     headers = {"Authorization": f"Bearer {TOKEN}"}
     with TestClient(create_app(settings, holder=holder)) as client:
@@ -148,7 +146,7 @@ def test_the_api_accepts_a_word_upload(
         response = client.post("/api/documents", files=upload, headers=headers)
         assert response.status_code == 201, response.text
         document_id = response.json()["document_id"]
-        assert (data / "uploads" / "fugt-og-indeklima.docx").exists()
+        assert (settings.data_dir / "uploads" / "fugt-og-indeklima.docx").exists()
 
         hits = client.get("/api/search", params={"q": "fugtmålere i lejlighederne", "k": 3})
         assert hits.json()["results"][0]["document"]["id"] == document_id
@@ -157,7 +155,7 @@ def test_the_api_accepts_a_word_upload(
         unnamed = {"file": ("fugtrapport", word_file(title="Fugtrapport"), DOCX_TYPE)}
         response = client.post("/api/documents", files=unnamed, headers=headers)
         assert response.status_code == 201, response.text
-        assert (data / "uploads" / "fugtrapport.docx").exists()
+        assert (settings.data_dir / "uploads" / "fugtrapport.docx").exists()
 
         broken = {"file": ("afbrudt.docx", word_file()[:1500], DOCX_TYPE)}
         response = client.post("/api/documents", files=broken, headers=headers)

@@ -3,10 +3,11 @@ publication with metadata, check the preview, commit, find it by search, remove 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.seeddata import seed_copy
 
 from .conftest import _served
 
@@ -22,11 +23,8 @@ QUESTION = "varmepumper i Viborg"
 def admin_server(seed_settings, seed_searcher, tmp_path_factory):
     from vidensbank.api.app import create_app
     from vidensbank.api.holder import SnapshotHolder
-    from vidensbank.settings import Settings
 
-    data = tmp_path_factory.mktemp("admin-browser") / "data"
-    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-    settings = Settings(**{**seed_settings.model_dump(), "data_dir": data, "admin_token": TOKEN})
+    settings = seed_copy(seed_settings, tmp_path_factory.mktemp("admin-browser"), admin_token=TOKEN)
     app = create_app(settings, holder=SnapshotHolder(settings, embedder=seed_searcher.embedder))
     with _served(app) as url:
         yield url

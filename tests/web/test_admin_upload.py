@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sqlite3
 import time
 import tomllib
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.seeddata import seed_copy
 from tests.wordfiles import DOCX_TYPE, word_file
 
 pytestmark = pytest.mark.slow
@@ -39,12 +39,8 @@ def admin(seed_settings, seed_searcher, tmp_path_factory):
     """A logged-in client over a private copy of the seed data dir, and its settings."""
     from vidensbank.api.app import create_app
     from vidensbank.api.holder import SnapshotHolder
-    from vidensbank.settings import Settings
 
-    data = tmp_path_factory.mktemp("admin") / "data"
-    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-    values = {**seed_settings.model_dump(), "data_dir": data, "admin_token": TOKEN}
-    settings = Settings(**values)
+    settings = seed_copy(seed_settings, tmp_path_factory.mktemp("admin"), admin_token=TOKEN)
     app = create_app(settings, holder=SnapshotHolder(settings, embedder=seed_searcher.embedder))
     with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
         page = client.get("/admin/login")

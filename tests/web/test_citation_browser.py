@@ -7,14 +7,13 @@ Run: .venv/bin/pytest -m browser tests/web/test_citation_browser.py"""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.pdfs import one_page_pdf
+from tests.seeddata import seed_copy
 
 from .conftest import _served
 
@@ -102,11 +101,8 @@ def pdf_server(seed_settings, seed_searcher, tmp_path_factory) -> Iterator[tuple
     """The seed plus one uploaded one-page PDF, in a data dir of its own, served by uvicorn."""
     from vidensbank.api.app import create_app
     from vidensbank.api.holder import SnapshotHolder
-    from vidensbank.settings import Settings
 
-    data = Path(tmp_path_factory.mktemp("pdf-data")) / "data"
-    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-    settings = Settings(**{**seed_settings.model_dump(), "data_dir": data, "admin_token": TOKEN})
+    settings = seed_copy(seed_settings, tmp_path_factory.mktemp("pdf-data"), admin_token=TOKEN)
     holder = SnapshotHolder(settings, embedder=seed_searcher.embedder)
     app = create_app(settings, holder=holder)
     with TestClient(app) as client:

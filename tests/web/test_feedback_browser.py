@@ -7,12 +7,13 @@ The screenshot of /indsigt lands in test-artifacts/indsigt.png."""
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.seeddata import empty_log, seed_copy
 
 from .conftest import _served
 
@@ -23,24 +24,12 @@ FIRST_RESULT = "ol.results > li.result"
 THANKS = "Tak for din vurdering"
 
 
-def empty_log(store_path: Path) -> None:
-    """The copied seed store may hold other tests' log entries: start from none."""
-    conn = sqlite3.connect(store_path)
-    with conn:
-        conn.execute("DELETE FROM feedback")
-        conn.execute("DELETE FROM query_log")
-    conn.close()
-
-
 @pytest.fixture(scope="module")
 def staff_app(seed_settings, seed_searcher, tmp_path_factory):
     from vidensbank.api.app import create_app
     from vidensbank.api.holder import SnapshotHolder
-    from vidensbank.settings import Settings
 
-    data = tmp_path_factory.mktemp("feedback-data") / "data"
-    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-    settings = Settings(**{**seed_settings.model_dump(), "data_dir": data, "admin_token": TOKEN})
+    settings = seed_copy(seed_settings, tmp_path_factory.mktemp("feedback-data"), admin_token=TOKEN)
     empty_log(settings.store_path)
     holder = SnapshotHolder(settings, embedder=seed_searcher.embedder)
     return create_app(settings, holder=holder)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.seeddata import seed_copy
 from vidensbank import querylog
 from vidensbank.querylog import FeedbackEntry, SearchEntry
 
@@ -21,11 +21,8 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 def insights_client(seed_settings, seed_searcher, tmp_path_factory):
     from vidensbank.api.app import create_app
     from vidensbank.api.holder import SnapshotHolder
-    from vidensbank.settings import Settings
 
-    data = tmp_path_factory.mktemp("insights-data") / "data"
-    shutil.copytree(seed_settings.data_dir, data, ignore=shutil.ignore_patterns("*.lock"))
-    settings = Settings(**{**seed_settings.model_dump(), "data_dir": data, "admin_token": TOKEN})
+    settings = seed_copy(seed_settings, tmp_path_factory.mktemp("insights-data"), admin_token=TOKEN)
     _fill_log(settings.store_path)
     holder = SnapshotHolder(settings, embedder=seed_searcher.embedder)
     with TestClient(create_app(settings, holder=holder), raise_server_exceptions=False) as c:
