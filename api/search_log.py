@@ -15,11 +15,11 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 
 from ..querylog import FeedbackEntry, SearchEntry
-from ..querylog_writer import QueryLogWriter
+from ..querylog_writer import FeedbackNotStored, QueryLogWriter
 from ..search.searcher import Searcher
 from ..search.types import Filters, SearchResponse
 from ..settings import Settings
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, client_key
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,6 @@ def install_query_log(app: FastAPI, settings: Settings) -> QueryLogWriter:
 
 def query_log(request: Request) -> QueryLogWriter | None:
     return getattr(request.app.state, "query_log", None)
-
-
-def client_key(request: Request) -> str:
-    """The client's address, for in-memory keys only (never written)."""
-    return request.client.host if request.client else "unknown"
 
 
 def filter_values(filters: Filters) -> dict[str, object]:
@@ -114,3 +109,16 @@ def feedback_entry(
         case_id=case.id if case else None,
         case_title=case.title if case else None,
     )
+
+
+def store_feedback(request: Request, entry: FeedbackEntry) -> bool:
+    """Hand a judgement to this process's log writer; False when it cannot be stored now
+    (no writer, or the store is busy or full)."""
+    writer = query_log(request)
+    if writer is None:
+        return False
+    try:
+        writer.add_feedback(entry, client=client_key(request))
+    except FeedbackNotStored:
+        return False
+    return True

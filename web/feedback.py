@@ -21,14 +21,12 @@ from ..api.errors import ApiError
 from ..api.ratelimit import RateLimiter
 from ..api.search_log import (
     JUDGED_PARAM,
-    client_key,
     feedback_entry,
     feedback_wait,
     log_search,
-    query_log,
+    store_feedback,
 )
 from ..api.validation import query_text
-from ..querylog_writer import FeedbackNotStored
 from ..search.types import Hit, SearchResponse
 from .state import SearchState
 
@@ -101,11 +99,6 @@ def post_feedback_form(
             "Resultatet findes ikke længere i vidensbanken – måske er publikationen opdateret."
             " Søg igen, og vurdér det nye resultat.",
         )
-    writer = query_log(request)
-    try:
-        if writer is None:
-            raise FeedbackNotStored("no query log writer")
-        writer.add_feedback(entry, client=client_key(request))
-    except FeedbackNotStored:
-        raise ApiError(503, "Vurderingen kunne ikke gemmes lige nu.") from None
+    if not store_feedback(request, entry):
+        raise ApiError(503, "Vurderingen kunne ikke gemmes lige nu.")
     return RedirectResponse(back_to_results(back, question, passage_id), status_code=303)

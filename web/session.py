@@ -27,15 +27,13 @@ import base64
 import hashlib
 import hmac
 import secrets
-import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
 from ..api.deps import SettingsDep
+from ..api.ratelimit import RateLimiter
 from ..settings import Settings
 
 SESSION_COOKIE = "vidensbank_admin"
@@ -286,53 +284,14 @@ def clear_session_cookie(request: Request, response: Response) -> None:
 # ------------------------------------------------------------------------ login attempts
 
 
-@dataclass
-class LoginLimiter:
-    """Failed logins per client in the last ``window_s`` seconds, in memory only (a
-    restart forgets them; each worker counts its own)."""
-
-    max_failures: int = 5
-    window_s: float = 60.0
-    max_clients: int = 10_000
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _recent(self, client: str, now: float) -> deque[float]:
-        times = self._failures.get(client, deque())
-        while times and now - times[0] > self.window_s:
-            times.popleft()
-        return times
-
-    def blocked_for(self, client: str, now: float | None = None) -> int:
-        """Seconds until ``client`` may try again (0: now)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            times = self._recent(client, now)
-            if len(times) < self.max_failures:
-                return 0
-            return max(1, int(self.window_s - (now - times[0])) + 1)
-
-    def failed(self, client: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            if client not in self._failures and len(self._failures) >= self.max_clients:
-                self._failures.pop(next(iter(self._failures)))
-            times = self._recent(client, now)
-            times.append(now)
-            self._failures[client] = times
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
+LOGIN_FAILURES = 5  # per client and minute, then "try again in N seconds"
 
 
-def login_limiter(request: Request) -> LoginLimiter:
+def login_limiter(request: Request) -> RateLimiter:
+    """Failed logins per client, in memory only (a restart forgets them; each worker counts
+    its own)."""
     state = request.app.state
     limiter = getattr(state, "login_limiter", None)
     if limiter is None:
-        limiter = state.login_limiter = LoginLimiter()
+        limiter = state.login_limiter = RateLimiter(LOGIN_FAILURES, 60.0)
     return limiter
-
-
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

@@ -7,16 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
-from ...querylog_writer import FeedbackNotStored
 from ..deps import SearcherDep
 from ..errors import ApiError, ErrorBody
 from ..ratelimit import RateLimiter
 from ..search_log import (
     FEEDBACK_PER_MINUTE,
-    client_key,
     feedback_entry,
     feedback_wait,
-    query_log,
+    store_feedback,
 )
 from ..validation import MAX_QUERY_CHARS, InvalidParameter, query_text
 
@@ -101,15 +99,10 @@ def post_feedback(body: FeedbackIn, request: Request, searcher: SearcherDep) -> 
             code="invalid_request",
             detail=[{"field": "passage_id", "in": "body", "message": "unknown passage"}],
         )
-    writer = query_log(request)
-    try:
-        if writer is None:
-            raise FeedbackNotStored("no query log writer")
-        writer.add_feedback(entry, client=client_key(request))
-    except FeedbackNotStored:
+    if not store_feedback(request, entry):
         raise ApiError(
             503,
             "The judgement could not be stored right now; try again in a few seconds.",
             headers={"Retry-After": "5"},
-        ) from None
+        )
     return FeedbackStored(stored=True)

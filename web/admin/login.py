@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...api.deps import SettingsDep
+from ...api.ratelimit import RateLimiter, client_key
 from ..render import render
 from ..session import (
     CSRF_FIELD,
@@ -16,7 +17,6 @@ from ..session import (
     AdminPageDep,
     CsrfDep,
     clear_session_cookie,
-    client_key,
     csrf_token,
     is_admin,
     login_limiter,
@@ -69,10 +69,11 @@ async def login(request: Request, settings: SettingsDep) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     target = safe_next(str(form.get("next") or ""))
     limiter, client = login_limiter(request), client_key(request)
-    wait = limiter.blocked_for(client)
+    wait = limiter.wait(client)
     if wait:
-        response = _login_page(request, target, TOO_MANY.format(seconds=wait), 429)
-        response.headers["Retry-After"] = str(wait)
+        retry_after = RateLimiter.retry_after(wait)
+        response = _login_page(request, target, TOO_MANY.format(seconds=retry_after), 429)
+        response.headers["Retry-After"] = retry_after
         return response
     verify_csrf(request, form.get(CSRF_FIELD))
     token = form.get("token")
@@ -80,9 +81,9 @@ async def login(request: Request, settings: SettingsDep) -> Response:
         return _login_page(request, target, MISSING_TOKEN, 400)
     given = token.strip()[:MAX_TOKEN_CHARS].encode("utf-8")
     if not secrets.compare_digest(given, settings.admin_token.encode("utf-8")):
-        limiter.failed(client)
+        limiter.record(client)
         return _login_page(request, target, WRONG_TOKEN, 401)
-    limiter.succeeded(client)
+    limiter.forget(client)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, settings)
     return response
