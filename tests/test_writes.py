@@ -101,3 +101,40 @@ def test_a_write_waits_a_bounded_time_for_the_lock(tmp_path: Path) -> None:
         remove_documents(settings, ["x"], wait_s=0.2)
     assert "pid" not in str(err.value) and str(tmp_path) not in str(err.value)
     assert "pid" in err.value.for_operator()
+
+
+def _cases(settings) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(settings.store_path)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_a_corpus_folder_ingested_by_path_brings_its_own_gazetteer(
+    seed_settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`vidensbank ingest /elsewhere/corpus` run outside the project folder still finds the
+    cases: the folder's own gazetteer.toml is used, as its sources.toml is."""
+    import shutil
+
+    from tests.seeddata import seed_copy
+    from vidensbank.writes import ingest_and_build
+
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "corpus", elsewhere)
+    settings = seed_copy(seed_settings, tmp_path, corpus_dir=tmp_path / "no-corpus-here")
+    with caplog.at_level("WARNING", logger="vidensbank.writes"):
+        ingest_and_build(settings, [elsewhere], prune=True, progress=False)
+    assert _cases(settings) == _cases(seed_settings) > 0
+    assert "gazetteer.toml" not in caplog.text
+
+    (elsewhere / "gazetteer.toml").unlink()  # none anywhere: said once, in one line
+    (elsewhere / "vaerdiskabende-gentagelser-2023.md").touch()
+    with caplog.at_level("WARNING", logger="vidensbank.writes"):
+        ingest_and_build(settings, [elsewhere], prune=True, progress=False)
+    assert "no gazetteer.toml in the corpus folder" in caplog.text
+    assert str(tmp_path) not in caplog.text

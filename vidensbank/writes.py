@@ -207,10 +207,31 @@ def recover(settings: Settings) -> None:
 # --- ingest and build ----------------------------------------------------------------------
 
 
-def _ingestor(settings: Settings, store: Store, progress: bool) -> Ingestor:
+GAZETTEER_NAME = "gazetteer.toml"
+
+
+def gazetteer_path(settings: Settings, paths: Iterable[Path] = ()) -> Path:
+    """The corpus folder's ``gazetteer.toml``, unless a folder being ingested holds its own
+    (a corpus elsewhere than ``VIDENSBANK_CORPUS_DIR``, ingested by path)."""
+    for path in paths:
+        if (path / GAZETTEER_NAME).is_file():
+            return path / GAZETTEER_NAME
+    return settings.corpus_dir / GAZETTEER_NAME
+
+
+def _ingestor(
+    settings: Settings, store: Store, progress: bool, paths: Iterable[Path] = ()
+) -> Ingestor:
+    gazetteer = gazetteer_path(settings, paths)
+    if not gazetteer.is_file():
+        log.warning(
+            "no %s in the corpus folder: cases, organisations and front matter are not"
+            " recognised (set VIDENSBANK_CORPUS_DIR to the folder that holds it)",
+            GAZETTEER_NAME,
+        )
     return Ingestor(
         store,
-        gazetteer_path=settings.corpus_dir / "gazetteer.toml",
+        gazetteer_path=gazetteer,
         max_bytes=int(settings.max_file_mb * 1024 * 1024),
         progress=progress,
     )
@@ -242,7 +263,8 @@ def ingest_and_build(
     holds the lock for longer than ``wait_s``."""
     with writing(settings, wait_s) as store:
         recover(settings)
-        report = _ingestor(settings, store, progress).run(
+        paths = list(paths)
+        report = _ingestor(settings, store, progress, paths).run(
             paths, prune=prune, strict=strict, on_failure=on_failure
         )
         if strict and report.failed:
