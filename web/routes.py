@@ -63,12 +63,14 @@ def search_page(request: Request, searcher: SearcherDep) -> Response:
         min_relevance=0.0 if state.everything else None,
         facets=FACET_KINDS,
     )
+    question_facets = query_facet_lists(response)  # counts for this question and filters
     context.update(
         response=response,
         groups=group_hits(searcher, response.results),
         # total counts only hits at or above the relevance floor
         count=result_count(response.total, response.took_ms),
-        facets=query_facet_lists(response),  # counts for this question and filters
+        facets=question_facets,
+        has_facets=any(question_facets.values()),  # nothing to narrow: no filter column
         suggestion=spelling_suggestion(state, response.suggestion),
         nearest=nearest_links(catalog, response.nearest),
         last_page=max(1, -(-response.total // PAGE_SIZE)),

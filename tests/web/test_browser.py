@@ -177,6 +177,7 @@ def test_no_sure_answer_offers_nearest_topics_by_keyboard(page, strict_server, a
     nearest = page.locator(NEAREST)
     assert 1 <= nearest.count() <= 3
     assert page.get_by_text("færre filtre").count() == 0  # no filters are active
+    assert page.locator("aside.filters, a.to-filters").count() == 0  # nothing to narrow
     page.screenshot(path=artifacts / "no-answer-1280.png", full_page=True)
     # "/" to the search box, arrow down to the first nearest topic; its focus is visible
     page.keyboard.press("/")
