@@ -1,13 +1,15 @@
 """Load benchmark of the HTTP API on loopback (a script, not a timed test).
 
-    .venv/bin/python bench/load.py [--clients 8] [--requests 400] [--workers 1] [--write]
+    .venv/bin/python bench/load.py [--clients 8] [--requests 400] [--workers 1] [--mix all]
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000   # an already running server
 
 Without --url it starts `vidensbank serve` on a free loopback port over VIDENSBANK_DATA_DIR
 (run `vidensbank ingest` there first), waits for /readyz, warms up, then N concurrent
-clients send a fixed number of requests: a mix of Danish searches (hybrid, with and
-without filters) and browse calls. Prints req/s, p50/p95/p99 latency and the error count;
-``--write`` puts them into docs/BENCHMARKS.md under "## HTTP API load" (only that section).
+clients send a fixed number of requests: with ``--mix all`` a mix of Danish searches
+(hybrid, with and without filters) and browse calls, with ``--mix hybrid`` only unfiltered
+hybrid searches (first and second page). Prints req/s, p50/p95/p99 latency and the error
+count; ``--write`` puts them into docs/BENCHMARKS.md under "## HTTP API load" (only that
+section).
 """
 
 from __future__ import annotations
@@ -45,8 +47,27 @@ QUESTIONS = [
 ]
 
 
-def request_mix() -> list[str]:
-    """Paths cycled by the clients: 60 % hybrid search, 10 % filtered, 30 % browse."""
+MIXES = ("all", "hybrid")
+MIX_DESCRIPTIONS = {
+    "all": "a mix of hybrid searches (k=10, page 2, theme-filtered), lexical searches, facets,"
+    " case and document lists and /readyz",
+    "hybrid": "hybrid searches only (k=10, first page and page 2, no filters)",
+}
+
+
+def hybrid_mix() -> list[str]:
+    """Paths cycled by the clients for ``--mix hybrid``: each question's first two pages."""
+    return [
+        f"/api/search?{httpx.QueryParams({'q': q, 'k': 10, 'offset': offset})}"
+        for q in QUESTIONS
+        for offset in (0, 10)
+    ]
+
+
+def request_mix(mix_name: str = "all") -> list[str]:
+    """Paths cycled by the clients; ``all``: 60 % hybrid search, 10 % filtered, 30 % browse."""
+    if mix_name == "hybrid":
+        return hybrid_mix()
     mix: list[str] = []
     for i, q in enumerate(QUESTIONS):
         mix.append(f"/api/search?{httpx.QueryParams({'q': q, 'k': 10})}")
@@ -79,8 +100,10 @@ def wait_ready(url: str, process: subprocess.Popen[bytes] | None, timeout: float
     sys.exit(f"{url}/readyz not ready after {timeout:.0f} s (is there an index? run ingest)")
 
 
-def run_load(url: str, clients: int, total: int) -> tuple[list[float], int, float, dict[int, int]]:
-    paths = request_mix()
+def run_load(
+    url: str, clients: int, total: int, mix: str = "all"
+) -> tuple[list[float], int, float, dict[int, int]]:
+    paths = request_mix(mix)
     jobs: queue.Queue[str] = queue.Queue()
     for i in range(total):
         jobs.put(paths[i % len(paths)])
@@ -125,6 +148,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers to start")
     parser.add_argument("--warmup", type=int, default=40, help="requests before measuring")
+    parser.add_argument("--mix", choices=MIXES, default="all", help="which requests to send")
     parser.add_argument("--write", action="store_true", help="update docs/BENCHMARKS.md")
     args = parser.parse_args()
 
@@ -146,9 +170,9 @@ def main() -> int:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     try:
         ready = wait_ready(url, process)
-        run_load(url, min(args.clients, 4), args.warmup)  # model, caches, connections
+        run_load(url, min(args.clients, 4), args.warmup, args.mix)  # model, caches, connections
         load_before = os.getloadavg()[0]
-        latencies, errors, seconds, statuses = run_load(url, args.clients, args.requests)
+        latencies, errors, seconds, statuses = run_load(url, args.clients, args.requests, args.mix)
         load_after = os.getloadavg()[0]
     finally:
         if process is not None:
@@ -165,9 +189,8 @@ def main() -> int:
             f"Measured with `bench/load.py` against `vidensbank serve --workers {args.workers}` on"
             f" loopback, {cpu_description()}; seed corpus ({counts.get('passages')} passages,"
             f" {counts.get('cases')} cases), bundled model. {args.clients} concurrent clients"
-            f" sent {len(latencies)} requests after {args.warmup} warm-up requests: a mix of"
-            " hybrid searches (k=10, page 2, theme-filtered), lexical searches, facets, case and"
-            f" document lists and /readyz. Load average {load_before:.1f} → {load_after:.1f} (a"
+            f" sent {len(latencies)} requests after {args.warmup} warm-up requests:"
+            f" {MIX_DESCRIPTIONS[args.mix]}. Load average {load_before:.1f} → {load_after:.1f} (a"
             " shared machine: absolute figures vary).",
             "",
             "| clients | requests | req/s | p50 | p95 | p99 | errors |",

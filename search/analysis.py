@@ -302,6 +302,19 @@ class Span(NamedTuple):
     end: int
 
 
+@dataclass(frozen=True)
+class AnalyzedText:
+    """A text analysed once (:meth:`DanishAnalyzer.analyze_text`): the spans of its words
+    per index term, so marking a query's words needs no second analysis of the text."""
+
+    spans_by_term: Mapping[str, tuple[Span, ...]]
+
+    def matching_spans(self, wanted: Iterable[str]) -> list[Span]:
+        """Spans of the words that have a term in ``wanted``, in text order, each once."""
+        found = {span for term in wanted for span in self.spans_by_term.get(term, ())}
+        return sorted(found)
+
+
 class Token(NamedTuple):
     """A surface word: its normalised form (NFC, lowercase) and where it is in the text."""
 
@@ -526,14 +539,20 @@ class DanishAnalyzer:
     def matching_spans(self, text: str, query: str) -> list[Span]:
         """Spans of the words in ``text`` whose terms meet the query's terms (for <mark>);
         the query's stopwords and function words are never marked."""
-        wanted = {t for word in self.query_words(query) for t in word.terms}
-        if not wanted:
-            return []
-        return [
-            Span(token.start, token.end)
-            for token in tokenize(text)
-            if wanted.intersection(self.word_terms(token.text))
-        ]
+        wanted = self.query_terms(query)
+        return self.analyze_text(text).matching_spans(wanted) if wanted else []
+
+    def query_terms(self, query: str) -> frozenset[str]:
+        """Every term of the query's words (stopwords and function words left out)."""
+        return frozenset(t for word in self.query_words(query) for t in word.terms)
+
+    def analyze_text(self, text: str) -> AnalyzedText:
+        """Where each index term of ``text`` occurs (see :class:`AnalyzedText`)."""
+        spans: dict[str, list[Span]] = {}
+        for token in tokenize(text):
+            for term in self.word_terms(token.text):
+                spans.setdefault(term, []).append(Span(token.start, token.end))
+        return AnalyzedText({term: tuple(found) for term, found in spans.items()})
 
     def describe(self) -> dict[str, Any]:
         return {"name": "danish", **self.settings.to_json()}

@@ -203,32 +203,45 @@ class EvidenceSource:
         """Per row: cosine with the passage, its best sentence and its heading (n, 3)."""
         passage = self.passage_vectors[rows] @ vector
         out = np.stack([passage, passage, passage], axis=1).astype(np.float64)
-        for n, row in enumerate(rows):
-            start, end = int(self.entry_start[row]), int(self.entry_end[row])
-            if start == end:
-                continue
-            sims = self.entry_vectors[start:end] @ vector
-            heading = self.is_heading[start:end]
-            if heading.any():
-                out[n, 2] = float(sims[heading].max())
-            if (~heading).any():
-                out[n, 1] = float(sims[~heading].max())
+        starts, ends = self.entry_start[rows].tolist(), self.entry_end[rows].tolist()
+        owned = [n for n, (start, end) in enumerate(zip(starts, ends, strict=True)) if end > start]
+        if not owned:
+            return out
+        # One product per passage: BLAS rounds a product by its shape, so one product over
+        # all entries would differ in the last bits and change relevance.
+        sims = np.concatenate([self.entry_vectors[starts[n] : ends[n]] @ vector for n in owned])
+        heading = np.concatenate([self.is_heading[starts[n] : ends[n]] for n in owned])
+        sizes = [ends[n] - starts[n] for n in owned]
+        bounds = np.cumsum([0, *sizes[:-1]])
+        for column, mask in ((2, heading), (1, ~heading)):
+            best = np.maximum.reduceat(np.where(mask, sims, -np.inf), bounds)
+            found = np.isfinite(best)
+            out[np.asarray(owned)[found], column] = best[found]
         return out
+
+    def closest_sentence(self, row: int, vector: np.ndarray) -> int | None:
+        """The sentence entry of passage ``row`` closest to ``vector`` (None: it has none
+        stored), chosen as ``SentenceIndex.best_sentence`` does, from the in-memory view
+        rather than one FAISS call (and GIL release) per entry."""
+        start, end = int(self.entry_start[row]), int(self.entry_end[row])
+        entries = [i for i in range(start, end) if not self.is_heading[i]]
+        if not entries:
+            return None
+        return entries[int(np.argmax(self.entry_vectors[entries] @ vector))]
 
     def heading_match(self, rows: np.ndarray, scores: LexicalScores | None) -> np.ndarray:
         """IDF-weighted share of the query's words found in each row's title or section path."""
         if scores is None or not sum(scores.weights):
             return np.zeros(len(rows))
         total = sum(scores.weights)
-        out = np.zeros(len(rows))
-        for n, row in enumerate(rows):
-            terms = self.heading_terms(int(row))
-            out[n] = sum(
-                w
-                for word, w in zip(scores.words, scores.weights, strict=True)
-                if w and terms.intersection(word.terms)
-            )
-        return out / total
+        weighted = [
+            (w, word.terms) for word, w in zip(scores.words, scores.weights, strict=True) if w
+        ]
+        out = [
+            sum(w for w, terms in weighted if not self.heading_terms(row).isdisjoint(terms))
+            for row in rows.tolist()
+        ]
+        return np.array(out, dtype=np.float64) / total
 
     def table(
         self,

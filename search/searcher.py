@@ -8,9 +8,12 @@ passes, the response names up to three nearest cases or sections instead."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+import threading
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -26,7 +29,7 @@ from .facets import allowed_rows, query_facets, with_selected
 from .features import CANDIDATES, EvidenceSource, FeatureTable
 from .fusion import fuse
 from .lexical import LexicalIndex, LexicalScores
-from .match import close_in_meaning, decide, matched_words
+from .match import PassageAnalyses, TypedWord, close_in_meaning, decide, typed_words, words_in
 from .relevance import RelevanceModel
 from .sentence_index import (
     SENTENCE_CANDIDATES,
@@ -50,6 +53,7 @@ from .types import (
 )
 
 FILTERED_CANDIDATES = 2000  # fetched per retriever when filters drop rows; CANDIDATES kept
+RANKINGS_KEPT = 256  # recent rankings per snapshot (some 40 KB each on the seed corpus)
 MAX_PER_CASE = 2
 MAX_NEAREST = 3
 
@@ -133,6 +137,50 @@ class Candidates:
     ranked: list[Ranked]
 
 
+RankingKey = tuple[str, Mode, bytes | None, bytes | None]
+
+
+class RankingCache:
+    """The most recent rankings of one snapshot, keyed by everything a ranking is computed
+    from: the query as typed, its vector, the mode and the rows the filters allow. Staff
+    page through a question's results and ask the same questions from many desks; a later
+    page or a repeat then reads its ranking instead of retrieving and scoring again. It
+    belongs to the searcher, so it is dropped with the snapshot."""
+
+    def __init__(self, size: int = RANKINGS_KEPT) -> None:
+        self.size = size
+        self._found: OrderedDict[RankingKey, Candidates] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(
+        query: str, vector: np.ndarray | None, mode: Mode, allowed: set[int] | None
+    ) -> RankingKey:
+        # The allowed rows by digest: a key must stay small when a filter allows most of a
+        # large corpus.
+        rows = None if allowed is None else np.fromiter(sorted(allowed), np.int64, len(allowed))
+        return (
+            query,
+            mode,
+            None if vector is None else vector.tobytes(),
+            None if rows is None else hashlib.blake2b(rows.tobytes(), digest_size=16).digest(),
+        )
+
+    def get(self, key: RankingKey, compute: Callable[[], Candidates]) -> Candidates:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        found = compute()  # outside the lock: two threads may compute the same ranking
+        with self._lock:
+            self._found[key] = found
+            self._found.move_to_end(key)
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+        return found
+
+
 class Searcher:
     def __init__(
         self,
@@ -155,6 +203,8 @@ class Searcher:
         self.evidence = EvidenceSource(
             snapshot.catalog, snapshot.dense, snapshot.lexical, snapshot.sentences
         )
+        self.analyses = PassageAnalyses(snapshot.catalog, snapshot.lexical.analyzer)
+        self.rankings = RankingCache()
 
     @property
     def catalog(self) -> Catalog:
@@ -202,7 +252,7 @@ class Searcher:
         responses = []
         for i, query in enumerate(queries):
             vector = vectors[i] if vectors is not None else None
-            found = self.candidates(query, vector, mode, allowed)
+            found = self._ranking(query, vector, mode, allowed)
             ranked = found.ranked
             collapsed = self._diversify([r for r in ranked if r.relevance >= floor])
             page = collapsed[offset : offset + k]
@@ -264,6 +314,13 @@ class Searcher:
                 relevance.setdefault(row, value)
         return Candidates(lists, table, self._rank(lists, mode, scores, relevance))
 
+    def _ranking(
+        self, query: str, vector: np.ndarray | None, mode: Mode, allowed: set[int] | None
+    ) -> Candidates:
+        """``candidates``, from the recent rankings when this one is among them."""
+        key = RankingCache.key(query, vector, mode, allowed)
+        return self.rankings.get(key, lambda: self.candidates(query, vector, mode, allowed))
+
     def _lists(
         self, vector: np.ndarray | None, scores: LexicalScores | None, depth: int
     ) -> dict[str, list[tuple[int, float]]]:
@@ -291,11 +348,13 @@ class Searcher:
 
     def _dense(self, vector: np.ndarray, depth: int) -> list[DenseHit]:
         """Passages by their own similarity, lifted by a closer sentence of theirs."""
-        dense = self.snapshot.dense
-        passage_hits = dense.search(vector, depth)
+        passage_hits = self.snapshot.dense.search(vector, depth)
         sentence_best = self.snapshot.sentences.passage_scores(vector, depth * SENTENCE_CANDIDATES)
+        # The in-memory view, not one FAISS call per passage: each call releases the GIL,
+        # and under concurrent requests every release is a wait to get it back.
+        stored = self.evidence.passage_vectors
         return lift_by_sentences(
-            passage_hits, sentence_best, lambda row: float(dense.reconstruct(row) @ vector)
+            passage_hits, sentence_best, lambda row: float(stored[row] @ vector)
         )[:depth]
 
     def _rank(
@@ -342,7 +401,7 @@ class Searcher:
             counts = query_facets(self.catalog, kind, shown, filters, self._result_rows)
             if filters.values(kind):
                 allowed = allowed_rows(self.catalog, filters, ignore=kind)
-                own = self.candidates(query, vector, mode, allowed).ranked
+                own = self._ranking(query, vector, mode, allowed).ranked
                 hits = [r for r in own if r.relevance >= floor]
                 others = query_facets(self.catalog, kind, hits, filters, self._result_rows)
                 counts = with_selected(kind, others, counts, filters)
@@ -430,7 +489,13 @@ class Searcher:
         table: FeatureTable | None = None,
     ) -> list[Hit]:
         texts = [self.catalog.passages[item.ranked.row].text for item in page]
-        spans = [self.snapshot.lexical.matching_spans(text, query) for text in texts]
+        analyzer = self.snapshot.lexical.analyzer
+        wanted = analyzer.query_terms(query)
+        spans = [
+            self.analyses[item.ranked.row].body.matching_spans(wanted) if wanted else []
+            for item in page
+        ]
+        words = typed_words(analyzer, query)
         best: list[str | None] = [None] * len(page)
         if query_vector is not None:
             # Hits that share no word with the query show their closest sentence instead.
@@ -438,7 +503,7 @@ class Searcher:
                 if not found:
                     best[n] = self._best_sentence(page[n].ranked.row, texts[n], query_vector)
         matches = [
-            self._match(query, query_vector, item.ranked.row, table, best[n])
+            self._match(words, query_vector, item.ranked.row, table, best[n])
             for n, item in enumerate(page)
         ]
         return [
@@ -448,7 +513,7 @@ class Searcher:
 
     def _match(
         self,
-        query: str,
+        query_words: Sequence[TypedWord],
         query_vector: np.ndarray | None,
         row: int,
         table: FeatureTable | None,
@@ -456,9 +521,7 @@ class Searcher:
     ) -> Match:
         """Why the passage ``row`` matched (see :mod:`.match`), from the query's features."""
         p = self.catalog.passages[row]
-        analyzer = self.snapshot.lexical.analyzer
-        # The lexical index holds each passage as its section path and text (embed_text).
-        words = matched_words(analyzer, query, analyzer.analyze(f"{p.section_path}\n{p.text}"))
+        words = words_in(query_words, self.analyses[row].indexed_terms)
         gap = None
         if table is not None and "cos_gap" in table.names and row in table.rows:
             gap = float(table.column("cos_gap")[table.rows.index(row)])
@@ -513,8 +576,8 @@ class Searcher:
     def _best_sentence(self, row: int, text: str, query_vector: np.ndarray) -> str | None:
         """The passage's sentence closest to the query, from the snapshot's sentence vectors;
         a passage stored without them has at most one sentence, which is then the answer."""
-        best = self.snapshot.sentences.best_sentence(row, query_vector)
-        if best is not None:
-            return best
+        entry = self.evidence.closest_sentence(row, query_vector)
+        if entry is not None:
+            return self.snapshot.sentences.texts[entry]
         sentences = sentences_of(text, heading_of(self.catalog.passages[row].section_path))
         return sentences[0] if sentences else None
