@@ -250,6 +250,18 @@ class Catalog:
         }
 
     @cached_property
+    def themed_documents(self) -> frozenset[str]:
+        """Documents with themes: in them a section without theme or case is front matter,
+        an advert or a report's generic chapter, not a subject."""
+        return frozenset(p.document_id for p in self.passages if p.theme)
+
+    def is_subject(self, passage: PassageInfo) -> bool:
+        """Whether the passage is about one of its publication's subjects (see above)."""
+        return bool(
+            passage.case_id or passage.theme or passage.document_id not in self.themed_documents
+        )
+
+    @cached_property
     def children(self) -> dict[str, list[str]]:
         """Sub-case ids per case id, in document order."""
         index: dict[str, list[str]] = {}

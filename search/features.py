@@ -219,12 +219,17 @@ class EvidenceSource:
             out[np.asarray(owned)[found], column] = best[found]
         return out
 
-    def closest_sentence(self, row: int, vector: np.ndarray) -> int | None:
+    def closest_sentence(
+        self, row: int, vector: np.ndarray, skip: np.ndarray | None = None
+    ) -> int | None:
         """The sentence entry of passage ``row`` closest to ``vector`` (None: it has none
         stored), chosen as ``SentenceIndex.best_sentence`` does, from the in-memory view
-        rather than one FAISS call (and GIL release) per entry."""
+        rather than one FAISS call (and GIL release) per entry. Entries marked in ``skip``
+        are passed over unless they are all the passage has."""
         start, end = int(self.entry_start[row]), int(self.entry_end[row])
         entries = [i for i in range(start, end) if not self.is_heading[i]]
+        if skip is not None:
+            entries = [i for i in entries if not skip[i]] or entries
         if not entries:
             return None
         return entries[int(np.argmax(self.entry_vectors[entries] @ vector))]

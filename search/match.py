@@ -20,6 +20,7 @@ The rule reads evidence the searcher already holds for every candidate:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -108,3 +109,13 @@ def decide(words: list[str], cos_gap: float | None, sentence: str | None) -> Mat
     if words:
         return Match(by=MatchBy.WORDS, words=words, sentence=None)
     return Match(by=MatchBy.MEANING, sentence=sentence)
+
+
+WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def is_link_line(sentence: str) -> bool:
+    """Mostly a web address ("Læs mere her: https://…"): it may be near a question in
+    meaning (the address spells out a title), but it shows nobody why a passage matched."""
+    linked = sum(len(m.group()) for m in WEB_ADDRESS.finditer(sentence))
+    return linked * 2 >= len(sentence.strip())

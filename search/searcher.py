@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import cast
 
@@ -29,7 +30,15 @@ from .facets import allowed_rows, query_facets, with_selected
 from .features import CANDIDATES, EvidenceSource, FeatureTable
 from .fusion import fuse
 from .lexical import LexicalIndex, LexicalScores
-from .match import PassageAnalyses, TypedWord, close_in_meaning, decide, typed_words, words_in
+from .match import (
+    PassageAnalyses,
+    TypedWord,
+    close_in_meaning,
+    decide,
+    is_link_line,
+    typed_words,
+    words_in,
+)
 from .relevance import RelevanceModel
 from .sentence_index import (
     SENTENCE_CANDIDATES,
@@ -267,7 +276,7 @@ class Searcher:
                     k=k,
                     min_relevance=floor,
                     results=self._hits(query, vector, page, offset, found.table),
-                    nearest=[] if collapsed else self._nearest(ranked),
+                    nearest=[] if collapsed else self._nearest(query, ranked),
                     suggestion=self.snapshot.lexical.speller.suggest(query),
                     facets=self._query_facets(query, vector, mode, filters, floor, ranked, facets)
                     if facets
@@ -441,12 +450,17 @@ class Searcher:
             folded.append(0)
         return [Kept(item, count) for item, count in zip(kept, folded, strict=True)]
 
-    def _nearest(self, ranked: list[Ranked]) -> list[NearestTopic]:
+    def _nearest(self, query: str, ranked: list[Ranked]) -> list[NearestTopic]:
         """Up to MAX_NEAREST distinct cases or sections of the most relevant candidates: what
-        the corpus holds closest to a question it has no sure answer to."""
+        the corpus holds closest to a question it has no sure answer to. Front matter and
+        adverts are no topic, and a query without a word of any language has none."""
         topics: dict[str, NearestTopic] = {}
+        if not self.evidence.readable(query):
+            return []
         for item in sorted(ranked, key=lambda r: -r.relevance):
             p = self.catalog.passages[item.row]
+            if not self.catalog.is_subject(p):
+                continue
             case = self.catalog.cases.get(p.case_id) if p.case_id else None
             if case is not None:
                 key, topic = (
@@ -573,10 +587,15 @@ class Searcher:
                 refs[case.id] = CaseRef(id=case.id, title=case.title)
         return list(refs.values())
 
+    @cached_property
+    def _link_lines(self) -> np.ndarray:
+        """Sentence entries that are mostly a web address: never shown as the closest one."""
+        return np.array([is_link_line(t) for t in self.snapshot.sentences.texts], dtype=bool)
+
     def _best_sentence(self, row: int, text: str, query_vector: np.ndarray) -> str | None:
         """The passage's sentence closest to the query, from the snapshot's sentence vectors;
         a passage stored without them has at most one sentence, which is then the answer."""
-        entry = self.evidence.closest_sentence(row, query_vector)
+        entry = self.evidence.closest_sentence(row, query_vector, skip=self._link_lines)
         if entry is not None:
             return self.snapshot.sentences.texts[entry]
         sentences = sentences_of(text, heading_of(self.catalog.passages[row].section_path))

@@ -12,6 +12,7 @@ from tests.pdfs import one_page_pdf
 from vidensbank.search.analysis import is_query_stopword, tokenize
 from vidensbank.search.catalog import DocumentInfo
 from vidensbank.search.citation import citation
+from vidensbank.search.match import is_link_line
 
 from .conftest import TOKEN, auth
 
@@ -181,3 +182,25 @@ def test_a_paraphrase_with_no_word_in_common_matches_by_meaning_with_a_sentence(
 def test_lexical_mode_never_claims_a_match_by_meaning(client: TestClient) -> None:
     hits = search(client, q=QUESTION, k=5, mode="lexical")["results"]
     assert hits and all(h["match"]["by"] == "words" and h["match"]["words"] for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "link"),
+    [
+        ("Læs mere her: https://fagbladetboligen.dk/alle-nyheder/2022/undga-udsaettelser/", True),
+        ("www.almennet.dk/publikationer", True),
+        ("Se mere på https://lbf.dk om tilskud til beboerrådgivere i udsatte boligområder.", False),
+        ("Beboerne kan beholde deres bolig og undgå udsættelse.", False),
+    ],
+)
+def test_a_line_that_is_mostly_a_web_address_is_a_link_line(sentence: str, link: bool) -> None:
+    assert is_link_line(sentence) is link
+
+
+def test_the_closest_sentence_shown_is_never_a_bare_link(client: TestClient) -> None:
+    """A "Læs mere her: https://…/undga-udsaettelser/" line is near the question in meaning,
+    but the sentence that shows why a hit matched is one a person can read."""
+    for question in ("hvordan undgår vi udsættelser?", "grønne ambassadører", QUESTION):
+        for hit in search(client, q=question, k=10, min_relevance=0)["results"]:
+            for sentence in (hit["best_sentence"], hit["match"]["sentence"]):
+                assert not sentence or not is_link_line(sentence), (question, sentence)

@@ -243,8 +243,10 @@ def test_the_shipped_eval_set_meets_the_mrr_bar(seed_searcher) -> None:
 
 @pytest.mark.parametrize("query", ["qwxzyvbnmqwxz", "asdf jkl"])
 def test_gibberish_gets_nothing_above_the_default_floor(seed_searcher, query: str) -> None:
+    """Nothing, and no nearest topics either: a string of no language is near nothing."""
     response = seed_searcher.search(query)
-    assert response.total == 0 and response.results == [] and response.nearest
+    assert response.total == 0 and response.results == [] and response.nearest == []
+    assert seed_searcher.search(query, min_relevance=0).results  # hits exist below the floor
 
 
 @pytest.mark.xfail(

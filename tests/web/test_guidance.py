@@ -13,6 +13,7 @@ from vidensbank.web.state import SearchState
 
 NO_ANSWER = "Vi fandt ikke noget, der sikkert svarer på spørgsmålet"
 GIBBERISH = "qwxzyvbnmqwxz"
+UNANSWERED = "hvem betaler for skimmelsvamp efter en vandskade?"
 QUESTION = "hvordan undgår vi udsættelser?"
 THEME = "Vilde velfærdsproblemer"
 
@@ -36,8 +37,8 @@ def suggestion_link(page: str) -> tuple[str, str] | None:
 
 
 def test_no_sure_answer_is_said_in_danish_with_nearest_topics(strict_client):
-    page = strict_client.get("/", params={"q": GIBBERISH})
-    api = strict_client.get("/api/search", params={"q": GIBBERISH}).json()
+    page = strict_client.get("/", params={"q": UNANSWERED})
+    api = strict_client.get("/api/search", params={"q": UNANSWERED}).json()
     assert page.status_code == 200
     assert api["total"] == 0 and api["results"] == [] and api["nearest"]
     html = page.text
@@ -59,7 +60,7 @@ def test_no_sure_answer_is_said_in_danish_with_nearest_topics(strict_client):
 
 
 def test_nearest_topics_lead_to_existing_pages_and_sections(strict_client):
-    links = nearest_links(strict_client.get("/", params={"q": GIBBERISH}).text)
+    links = nearest_links(strict_client.get("/", params={"q": UNANSWERED}).text)
     assert links
     for href, title in links:
         path, _, anchor = href.partition("#")
@@ -68,6 +69,23 @@ def test_nearest_topics_lead_to_existing_pages_and_sections(strict_client):
         assert html_lib.escape(title, quote=False) in target.text
         if anchor:
             assert f'id="{anchor}"' in target.text
+
+
+def test_front_matter_is_never_a_nearest_topic(strict_client):
+    """The foreword and "Om AlmenNets publikationer" are about the publication, not a subject
+    to try instead, even for a question about the publisher."""
+    for question in ("hvem udgiver AlmenNets publikationer?", "forord", UNANSWERED):
+        nearest = strict_client.get("/api/search", params={"q": question}).json()["nearest"]
+        assert nearest, question
+        titles = {t["title"] for t in nearest}
+        assert not titles & {"Om AlmenNets publikationer", "Forord"}, (question, titles)
+
+
+def test_gibberish_gets_the_tips_but_no_nearest_topics(strict_client):
+    page = strict_client.get("/", params={"q": GIBBERISH}).text
+    assert NO_ANSWER in page and "tjekke stavningen" in page
+    assert "Nærmeste emner" not in page and nearest_links(page) == []
+    assert strict_client.get("/api/search", params={"q": GIBBERISH}).json()["nearest"] == []
 
 
 def test_fewer_filters_tip_only_with_active_filters(strict_client):
