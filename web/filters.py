@@ -5,12 +5,52 @@ section paths and links. Every function returns plain text (autoescaped by Jinja
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
 from ..text import PATH_SEPARATOR
 
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+LOCAL = ZoneInfo("Europe/Copenhagen")  # staff read times as Danish clocks show them
+MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def danish_date(day: date) -> str:
+    """``1. december 2026``."""
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def local_moment(moment: datetime) -> datetime:
+    """``moment`` (naive = UTC, as stored) on the Danish clock."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LOCAL)
+
+
+def local_time(stamp: str) -> str:
+    """A stored timestamp (ISO 8601, UTC) in Danish local time: ``1. december 2026 kl. 12.07``;
+    text that is no timestamp is returned as it is."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    local = local_moment(moment)
+    return f"{danish_date(local.date())} kl. {local:%H.%M}"
 
 
 def danish_number(value: int) -> str:

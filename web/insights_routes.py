@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,29 +18,15 @@ from ..api.deps import SettingsDep
 from ..api.errors import ApiError
 from ..insights import Insights, Period, insights_for
 from ..querylog import now
+from .filters import LOCAL, danish_date, local_time
 from .render import render
 from .session import AdminPageDep
 
 router = APIRouter(include_in_schema=False)
 
-LOCAL = ZoneInfo("Europe/Copenhagen")
 PERIODS = {"7": "de seneste 7 dage", "30": "de seneste 30 dage", "90": "de seneste 90 dage"}
 DEFAULT_PERIOD = "30"
 MAX_DAYS = 3660
-MONTHS = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 @dataclass(frozen=True)
@@ -51,17 +36,6 @@ class Chosen:
     days: str | None  # "7" / "30" / "90", or None for from–to dates
     first: date
     last: date
-
-
-def danish_date(day: date) -> str:
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
-
-
-def local_time(stamp: str) -> str:
-    """A log timestamp (UTC) as Danish local time: ``1. december 2026 kl. 12.07``."""
-    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=ZoneInfo("UTC"))
-    local = moment.astimezone(LOCAL)
-    return f"{danish_date(local.date())} kl. {local:%H.%M}"
 
 
 def _day(text: str, name: str) -> date:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from ...settings import Settings
 from ...store import connect
 from ...writes import uploads_dir
+from ..filters import local_time
 
 LIST_SQL = """
 SELECT d.id, d.title, d.year, d.publisher, d.ingested_at, d.superseded_by,
@@ -33,15 +33,6 @@ class DocumentRow:
     cases: int
 
 
-def _when(value: str) -> str:
-    """``2026-12-01T11:08:45+00:00`` as ``1.12.2026 11:08`` (UTC, as stored)."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return f"{moment.day}.{moment.month}.{moment.year} {moment:%H:%M}"
-
-
 def list_documents(settings: Settings) -> list[DocumentRow]:
     """Every document in the store with its passage and case counts (empty: no store)."""
     if not settings.store_path.exists():
@@ -57,7 +48,7 @@ def list_documents(settings: Settings) -> list[DocumentRow]:
             title=r["title"],
             year=r["year"],
             publisher=r["publisher"],
-            ingested_at=_when(r["ingested_at"]),
+            ingested_at=local_time(r["ingested_at"]),
             superseded_by=r["superseded_by"],
             passages=r["passages"],
             cases=r["cases"],
