@@ -214,16 +214,21 @@ print("VECTOR", ingest.encode_query("grønne tage").shape)
 """
 
 
-def test_falls_back_to_the_bundled_engine_without_onnxruntime(tmp_path: Path) -> None:
+def _fallback_lines(script: str, models: Path) -> list[str]:
+    """What ``script`` (FALLBACK or a variant) prints, run in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", FALLBACK, str(tmp_path / "models")],
+        [sys.executable, "-c", script, str(models)],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    lines = (done.stdout + done.stderr).splitlines()
+    return (done.stdout + done.stderr).splitlines()
+
+
+def test_falls_back_to_the_bundled_engine_without_onnxruntime(tmp_path: Path) -> None:
+    lines = _fallback_lines(FALLBACK, tmp_path / "models")
     warnings = [line for line in lines if line.startswith("LOG WARNING")]
     assert len(warnings) == 1 and "onnxruntime" in warnings[0] and "pip install" in warnings[0]
     assert f"MODEL {BundledE5Embedder.model_id} {FAMILY} True" in lines
@@ -287,15 +292,7 @@ def test_idle_threads_do_not_spin(onnx_int8) -> None:
 
 def test_falls_back_to_the_bundled_engine_when_the_optimiser_cannot_run(tmp_path: Path) -> None:
     script = FALLBACK.replace('sys.modules["onnxruntime"]', 'sys.modules["sympy"]')
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "models")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = (done.stdout + done.stderr).splitlines()
+    lines = _fallback_lines(script, tmp_path / "models")
     warnings = [line for line in lines if line.startswith("LOG WARNING")]
     assert len(warnings) == 1 and "sympy" in warnings[0], lines
     assert f"MODEL {BundledE5Embedder.model_id} {FAMILY} True" in lines
