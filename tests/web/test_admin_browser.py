@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.seeddata import seed_copy
 
@@ -68,7 +69,7 @@ def test_log_in_upload_preview_commit_search_and_remove(admin_page, artifacts):
     page.screenshot(path=artifacts / "admin-login.png", full_page=True)
     page.get_by_label("Adgangsnøgle").fill("not-the-token-0123456789")
     page.get_by_role("button", name="Log ind").click()
-    assert "Adgangsnøglen er forkert" in page.locator("#login-error").inner_text()
+    expect(page.locator("#login-error")).to_contain_text("Adgangsnøglen er forkert")
     page.get_by_label("Adgangsnøgle").fill(TOKEN)
     page.get_by_role("button", name="Log ind").click()
     page.wait_for_url("**/admin")
@@ -95,8 +96,8 @@ def test_log_in_upload_preview_commit_search_and_remove(admin_page, artifacts):
     page.screenshot(path=artifacts / "admin-preview.png", full_page=True)
 
     page.get_by_role("button", name="Gem og indeksér").click()
-    page.wait_for_load_state()
-    assert "kan nu findes i søgningen" in page.locator("main").inner_text()
+    # ingest and a new snapshot: the answer page can take a while on a busy machine
+    expect(page.locator("main")).to_contain_text("kan nu findes i søgningen", timeout=120_000)
     page.screenshot(path=artifacts / "admin-committed.png", full_page=True)
 
     page.goto(f"/?q={QUESTION}")
@@ -105,8 +106,7 @@ def test_log_in_upload_preview_commit_search_and_remove(admin_page, artifacts):
     page.goto("/admin")
     page.get_by_role("link", name=f"Fjern {TITLE}").click()
     page.get_by_role("button", name="Ja, fjern publikationen").click()
-    page.wait_for_load_state()
-    assert "er fjernet" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("er fjernet", timeout=120_000)
     page.screenshot(path=artifacts / "admin-removed.png", full_page=True)
     page.goto(f"/?q={QUESTION}")
     assert TITLE not in page.locator("main").inner_text()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.pdfs import one_page_pdf
 from tests.seeddata import seed_copy
@@ -44,7 +45,8 @@ def test_copy_button_puts_the_citation_on_the_clipboard(page):
     button = result.get_by_role("button", name="Kopiér kildeangivelse")
     button.click()
     feedback = result.locator(".copy-feedback")
-    assert feedback.inner_text() == "Kopieret" and feedback.is_visible()
+    expect(feedback).to_have_text("Kopieret")  # once the clipboard has answered
+    expect(feedback).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == text
 
 
@@ -62,7 +64,7 @@ def test_copy_button_works_from_the_keyboard_with_visible_focus(page):
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("", "none")
     page.keyboard.press("Enter")
-    assert result.locator(".copy-feedback").inner_text() == "Kopieret"
+    expect(result.locator(".copy-feedback")).to_have_text("Kopieret")
     text = result.locator(".citation-text").inner_text()
     assert page.evaluate("navigator.clipboard.readText()") == text
 
