@@ -144,11 +144,13 @@ def test_conditional_requests_detect_unchanged_and_changed_pages(
 def test_requests_to_one_host_are_spaced_by_the_delay(site: Site, tmp_path: Path) -> None:
     for name in ("a", "b", "c"):
         site.page(f"/{name}", "ny-side.html")
-    run([f"{site.base}/{n}" for n in "abc"], tmp_path / "linked", delay_s=0.3)
+    run([f"{site.base}/{n}" for n in "abc"], tmp_path / "linked", delay_s=0.5)
     times = [s.at for s in site.seen]
     assert len(times) == 4  # robots.txt + 3 pages
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.28, gaps
+    # Measured where the requests arrive, so one request's own latency on a busy machine
+    # can shorten a gap a little; without the delay the gaps are a few milliseconds.
+    assert min(gaps) >= 0.4, gaps
 
 
 def test_unreachable_hosts_are_reported_and_an_earlier_copy_is_kept(
