@@ -127,24 +127,34 @@ def browser():
         b.close()
 
 
+def csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text
+
+
+def watched_page(browser, base_url: str, console_error=csp_violation, **options):
+    """A desktop-sized page in a fresh context, and the list its JavaScript errors and the
+    console errors ``console_error`` picks (CSP violations by default) are collected in:
+    ``(context, page, errors)``."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=base_url, locale="da-DK", **options
+    )
+    context.set_default_timeout(60_000)  # the first query warms the model on a busy CI box
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text) if msg.type == "error" and console_error(msg.text) else None
+        ),
+    )
+    return context, page, errors
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh desktop-sized page; JavaScript errors and CSP violations fail the test."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, base_url=live_server, locale="da-DK"
-    )
-    context.set_default_timeout(60_000)  # the first query warms the model on a busy CI box
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None
-        ),
-    )
+    context, pg, errors = watched_page(browser, live_server)
     pg.errors = errors
     yield pg
     context.close()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.seeddata import seed_copy
 
-from .conftest import _served
+from .conftest import _served, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,20 +33,10 @@ def admin_server(seed_settings, seed_searcher, tmp_path_factory):
 
 @pytest.fixture
 def admin_page(browser, admin_server):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, base_url=admin_server, locale="da-DK"
-    )
-    context.set_default_timeout(60_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None
-        ),  # a 401 for the wrong token is expected; script and CSP errors are not
+    # A 401 for the wrong token is expected ("Failed to load resource"); script and CSP
+    # errors are not.
+    context, pg, errors = watched_page(
+        browser, admin_server, console_error=lambda text: "Failed to load resource" not in text
     )
     yield pg
     context.close()

@@ -15,7 +15,7 @@ import pytest
 
 from tests.seeddata import empty_log, seed_copy
 
-from .conftest import _served
+from .conftest import _served, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -39,25 +39,6 @@ def staff_app(seed_settings, seed_searcher, tmp_path_factory):
 def staff_server(staff_app) -> Iterator[str]:
     with _served(staff_app) as url:
         yield url
-
-
-def new_page(browser, base_url: str, **options):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, base_url=base_url, locale="da-DK", **options
-    )
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None
-        ),
-    )
-    return context, page, errors
 
 
 def judgements(app, query: str) -> list[tuple[str, int]]:
@@ -90,7 +71,7 @@ def search(page, question: str) -> None:
 
 def test_feedback_with_javascript_thanks_in_place(browser, staff_server, staff_app) -> None:
     question = "hvordan undgår vi udsættelser?"
-    context, page, errors = new_page(browser, staff_server)
+    context, page, errors = watched_page(browser, staff_server)
     search(page, question)
     url = page.url
     page.evaluate("window.notReloaded = true")
@@ -112,7 +93,7 @@ def test_feedback_with_javascript_thanks_in_place(browser, staff_server, staff_a
 
 def test_feedback_without_javascript_posts_the_form(browser, staff_server, staff_app) -> None:
     question = "grønne ambassadører i afdelingen"
-    context, page, _ = new_page(browser, staff_server, java_script_enabled=False)
+    context, page, _ = watched_page(browser, staff_server, java_script_enabled=False)
     search(page, question)
     first = page.locator(FIRST_RESULT).first
     first.get_by_role("button", name="Ikke nyttigt").click()
@@ -125,7 +106,7 @@ def test_feedback_without_javascript_posts_the_form(browser, staff_server, staff
 
 
 def test_buttons_are_labelled_and_focus_is_visible(browser, staff_server) -> None:
-    context, page, _ = new_page(browser, staff_server)
+    context, page, _ = watched_page(browser, staff_server)
     search(page, "beboerdemokrati")
     button = page.locator(FIRST_RESULT).first.get_by_role("button", name="Nyttigt", exact=True)
     assert button.get_attribute("aria-label") == "Nyttigt"
@@ -146,7 +127,7 @@ def test_insights_page_shows_searches_and_judgements(
 ) -> None:
     asked = "hvordan får vi flere beboere med i bestyrelsen?"
     unanswered = "qwxzyvbnmqwxz"
-    context, page, errors = new_page(browser, staff_server)
+    context, page, errors = watched_page(browser, staff_server)
     for _ in range(3):
         search(page, asked)
     page.locator(FIRST_RESULT).first.get_by_role("button", name="Ikke nyttigt").click()
