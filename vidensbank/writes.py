@@ -23,7 +23,6 @@ Domain errors: :class:`WriteError` carries the HTTP status the API answers with.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import tomllib
 import unicodedata
@@ -33,6 +32,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path, PurePath
+
+import tomli_w
 
 from .disk import disk_full_errors
 from .ingest.linked.fetcher import FetchOptions, PoliteFetcher, Problem
@@ -431,18 +432,12 @@ def _read_manifest(path: Path) -> list[dict[str, object]]:
 
 
 def _manifest_bytes(entries: list[dict[str, object]]) -> bytes:
-    """TOML by hand (JSON string escapes are valid TOML; texts were checked printable)."""
-    lines = ["# Publications uploaded with metadata; written by Vidensbank, one entry each.", ""]
-    for entry in entries:
-        lines.append("[[publications]]")
-        for key in MANIFEST_KEYS:
-            value = entry.get(key)
-            if isinstance(value, int):
-                lines.append(f"{key} = {value}")
-            elif isinstance(value, str):
-                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
-        lines.append("")
-    return "\n".join(lines).encode("utf-8")
+    header = "# Publications uploaded with metadata; written by Vidensbank, one entry each.\n\n"
+    publications = [
+        {key: entry[key] for key in MANIFEST_KEYS if isinstance(entry.get(key), int | str)}
+        for entry in entries
+    ]
+    return (header + tomli_w.dumps({"publications": publications})).encode("utf-8")
 
 
 def _upload_id(store: Store, path: Path) -> str:
