@@ -108,9 +108,7 @@ class SnapshotHolder:
             fusion=self.settings.fusion,
             min_relevance=self.settings.min_relevance,
         )
-        # The spelling suggester is built lazily per snapshot (up to ~1.5 s with the
-        # dictionaries); build it here, before the swap, so no request waits for it.
-        _ = searcher.snapshot.lexical.speller
+        searcher.warm_up()  # before the swap, so no request waits for it
         return searcher
 
     def refresh(self) -> bool:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import cast
@@ -49,6 +49,7 @@ from .sentence_index import (
 )
 from .snapshot import InvalidSnapshot, Manifest, verify_snapshot
 from .snippets import make_snippet
+from .spelling import danish_dictionary, english_dictionary
 from .types import (
     CaseRef,
     DocumentRef,
@@ -63,6 +64,7 @@ from .types import (
 
 FILTERED_CANDIDATES = 2000  # fetched per retriever when filters drop rows; CANDIDATES kept
 RANKINGS_KEPT = 256  # recent rankings per snapshot (some 40 KB each on the seed corpus)
+PAGES_KEPT = 8  # pages of results kept with each ranking (offset, k and floor vary)
 MAX_PER_CASE = 2
 MAX_NEAREST = 3
 
@@ -139,11 +141,25 @@ class Kept:
 @dataclass(frozen=True)
 class Candidates:
     """Everything one query's ranking was decided from: the retrievers' lists (rows, best
-    first), the feature table of their union and the ranking with relevance."""
+    first), the feature table of their union and the ranking with relevance; and the pages
+    of results already shown from it, by (floor, offset, k), so that a repeated question
+    builds no hit twice."""
 
     lists: dict[str, list[tuple[int, float]]]
     table: FeatureTable
     ranked: list[Ranked]
+    pages: dict[tuple[float, int, int], ResultPage] = field(default_factory=dict)
+    pages_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of a ranking as shown: the hits, how many pass the floor and, when none
+    does, the nearest topics."""
+
+    total: int
+    results: list[Hit]
+    nearest: list[NearestTopic]
 
 
 RankingKey = tuple[str, Mode, bytes | None, bytes | None]
@@ -215,6 +231,14 @@ class Searcher:
         self.analyses = PassageAnalyses(snapshot.catalog, snapshot.lexical.analyzer)
         self.rankings = RankingCache()
 
+    def warm_up(self) -> None:
+        """Build now what the first search would otherwise wait for: the spelling suggester
+        and the hunspell dictionaries (up to ~1.5 s) and the marks of the sentence entries
+        that are web addresses."""
+        _ = self.snapshot.lexical.speller
+        danish_dictionary(), english_dictionary()
+        _ = self._link_lines
+
     @property
     def catalog(self) -> Catalog:
         return self.snapshot.catalog
@@ -262,28 +286,56 @@ class Searcher:
         for i, query in enumerate(queries):
             vector = vectors[i] if vectors is not None else None
             found = self._ranking(query, vector, mode, allowed)
-            ranked = found.ranked
-            collapsed = self._diversify([r for r in ranked if r.relevance >= floor])
-            page = collapsed[offset : offset + k]
+            shown = self._page(query, vector, found, floor, offset, k)
             took = (time.perf_counter() - started) * 1000 / len(queries)
             responses.append(
                 SearchResponse(
                     query=query,
                     mode=mode,
-                    total=len(collapsed),
+                    total=shown.total,
                     took_ms=round(took, 2),
                     offset=offset,
                     k=k,
                     min_relevance=floor,
-                    results=self._hits(query, vector, page, offset, found.table),
-                    nearest=[] if collapsed else self._nearest(query, ranked),
+                    results=shown.results,
+                    nearest=shown.nearest,
                     suggestion=self.snapshot.lexical.speller.suggest(query),
-                    facets=self._query_facets(query, vector, mode, filters, floor, ranked, facets)
+                    facets=self._query_facets(
+                        query, vector, mode, filters, floor, found.ranked, facets
+                    )
                     if facets
                     else None,
                 )
             )
         return responses
+
+    def _page(
+        self,
+        query: str,
+        vector: np.ndarray | None,
+        found: Candidates,
+        floor: float,
+        offset: int,
+        k: int,
+    ) -> ResultPage:
+        """Results ``offset``..``offset + k`` of ``found`` at or above ``floor``, built once
+        per ranking and kept with it."""
+        key = (floor, offset, k)
+        page = found.pages.get(key)
+        if page is None:
+            collapsed = self._diversify([r for r in found.ranked if r.relevance >= floor])
+            page = ResultPage(
+                total=len(collapsed),
+                results=self._hits(
+                    query, vector, collapsed[offset : offset + k], offset, found.table
+                ),
+                nearest=[] if collapsed else self._nearest(query, found.ranked),
+            )
+            with found.pages_lock:  # two threads may build the same page: the same value
+                found.pages[key] = page
+                while len(found.pages) > PAGES_KEPT:
+                    del found.pages[next(iter(found.pages))]
+        return page
 
     def candidates(
         self,

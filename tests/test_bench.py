@@ -7,6 +7,7 @@ import pytest
 from vidensbank.bench import bench_corpus, render
 from vidensbank.search.embed.factory import create_embedder
 from vidensbank.search.eval import EvalQuery
+from vidensbank.search.searcher import Searcher
 
 PAGES = {
     "raadgivning.txt": "Gældsrådgivning\n\nØkonomiske rådgivere hjælper beboere med budget og gæld.",
@@ -34,3 +35,29 @@ def test_bench_reports_reference_latency_and_quality_beside_the_engine(tmp_path:
     for mode in modes:
         assert f"| tiny | 2 | {mode} | " in text  # quality row
         assert f"| tiny | 3 | {mode} | " in text  # latency row
+
+
+def test_bench_times_every_search_as_a_question_asked_for_the_first_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No timed search is answered by the searcher's recent rankings or the query-vector
+    cache, however often the queries repeat."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in PAGES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    queries = [EvalQuery("1", "hjælp til gæld", "natural", spans=["budget og gæld"])]
+    embedder = create_embedder("bundled")
+    computed: list[str] = []
+    original = Searcher.candidates
+
+    def counting(self, query, *args, **kwargs):
+        computed.append(query)
+        return original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(Searcher, "candidates", counting)
+    misses = embedder.misses
+    bench_corpus("tiny", corpus, queries, embedder, tmp_path / "work", repeat=3)
+    # hybrid, dense and lexical: a warm-up plus three timed searches each, all computed
+    assert len(computed) >= 3 * 4
+    assert embedder.misses - misses >= 2 * 3  # the timed hybrid and dense searches

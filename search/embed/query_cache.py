@@ -79,6 +79,11 @@ class QueryCachingEmbedder(Embedder):
                 self.hits += 1
         return found
 
+    def clear(self) -> None:
+        """Forget every query vector (a benchmark times questions asked for the first time)."""
+        with self._lock:
+            self._vectors.clear()
+
     def _store(self, computed: dict[tuple[str, str], np.ndarray]) -> None:
         with self._lock:
             for key, vector in computed.items():
