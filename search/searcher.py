@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import cast
+from typing import Generic, TypeVar, cast
 
 import numpy as np
 
@@ -148,8 +148,9 @@ class Candidates:
     lists: dict[str, list[tuple[int, float]]]
     table: FeatureTable
     ranked: list[Ranked]
-    pages: dict[tuple[float, int, int], ResultPage] = field(default_factory=dict)
-    pages_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    pages: RecentValues[tuple[float, int, int], ResultPage] = field(
+        default_factory=lambda: RecentValues(PAGES_KEPT), repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -163,9 +164,34 @@ class ResultPage:
 
 
 RankingKey = tuple[str, Mode, bytes | None, bytes | None]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-class RankingCache:
+class RecentValues(Generic[K, V]):
+    """The ``size`` most recently used values by key, safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._found: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        found = compute()  # outside the lock: two threads may compute the same value
+        with self._lock:
+            self._found[key] = found
+            self._found.move_to_end(key)
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+        return found
+
+
+class RankingCache(RecentValues[RankingKey, Candidates]):
     """The most recent rankings of one snapshot, keyed by everything a ranking is computed
     from: the query as typed, its vector, the mode and the rows the filters allow. Staff
     page through a question's results and ask the same questions from many desks; a later
@@ -173,9 +199,7 @@ class RankingCache:
     belongs to the searcher, so it is dropped with the snapshot."""
 
     def __init__(self, size: int = RANKINGS_KEPT) -> None:
-        self.size = size
-        self._found: OrderedDict[RankingKey, Candidates] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(size)
 
     @staticmethod
     def key(
@@ -190,20 +214,6 @@ class RankingCache:
             None if vector is None else vector.tobytes(),
             None if rows is None else hashlib.blake2b(rows.tobytes(), digest_size=16).digest(),
         )
-
-    def get(self, key: RankingKey, compute: Callable[[], Candidates]) -> Candidates:
-        with self._lock:
-            found = self._found.get(key)
-            if found is not None:
-                self._found.move_to_end(key)
-                return found
-        found = compute()  # outside the lock: two threads may compute the same ranking
-        with self._lock:
-            self._found[key] = found
-            self._found.move_to_end(key)
-            while len(self._found) > self.size:
-                self._found.popitem(last=False)
-        return found
 
 
 class Searcher:
@@ -320,22 +330,18 @@ class Searcher:
     ) -> ResultPage:
         """Results ``offset``..``offset + k`` of ``found`` at or above ``floor``, built once
         per ranking and kept with it."""
-        key = (floor, offset, k)
-        page = found.pages.get(key)
-        if page is None:
+
+        def build() -> ResultPage:
             collapsed = self._diversify([r for r in found.ranked if r.relevance >= floor])
-            page = ResultPage(
+            return ResultPage(
                 total=len(collapsed),
                 results=self._hits(
                     query, vector, collapsed[offset : offset + k], offset, found.table
                 ),
                 nearest=[] if collapsed else self._nearest(query, found.ranked),
             )
-            with found.pages_lock:  # two threads may build the same page: the same value
-                found.pages[key] = page
-                while len(found.pages) > PAGES_KEPT:
-                    del found.pages[next(iter(found.pages))]
-        return page
+
+        return found.pages.get((floor, offset, k), build)
 
     def candidates(
         self,

@@ -58,7 +58,7 @@ def test_a_page_shown_before_is_not_built_again(seed_searcher) -> None:
     assert floored.total < first.total
     assert searcher.search(query, k=3, min_relevance=0).results == first.results[:3]
     (found,) = searcher.rankings._found.values()
-    assert set(found.pages) == {(0, 0, 10), (0.5, 0, 10), (0, 0, 3)}
+    assert set(found.pages._found) == {(0, 0, 10), (0.5, 0, 10), (0, 0, 3)}
 
 
 def test_only_the_most_recent_pages_of_a_ranking_are_kept(seed_searcher) -> None:
@@ -67,4 +67,4 @@ def test_only_the_most_recent_pages_of_a_ranking_are_kept(seed_searcher) -> None
     for offset in range(PAGES_KEPT + 3):
         searcher.search(query, offset=offset, k=1, min_relevance=0)
     (found,) = searcher.rankings._found.values()
-    assert [key[1] for key in found.pages] == list(range(3, PAGES_KEPT + 3))
+    assert [key[1] for key in found.pages._found] == list(range(3, PAGES_KEPT + 3))
