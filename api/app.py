@@ -29,7 +29,7 @@ from .search_log import install_query_log
 DESCRIPTION = """
 Søgning i den almene sektors erfaringer (cases, publikationer) for intranettets værktøjer.
 
-* **Søg**: `GET /api/search?q=hvordan undgår vi udsættelser?` – hybrid semantisk og
+* **Søg**: `GET /api/search?q=hvordan kan vi forebygge udsættelser?` – hybrid semantisk og
   ordsøgning; filtrér med `theme`, `organisation`, `document` og `year` (værdier fra
   `GET /api/facets`).
 * **Gennemse**: dokumenter, afsnit, cases og lignende cases.

@@ -165,7 +165,7 @@ QueryText = Annotated[
     Query(
         description=f"The question or search words, 1–{MAX_QUERY_CHARS} characters after trimming",
         min_length=1,
-        examples=["hvordan undgår vi udsættelser?"],
+        examples=["hvordan kan vi forebygge udsættelser?"],
     ),
     AfterValidator(_trimmed_query),
 ]
@@ -244,7 +244,7 @@ class SearchRequest(BaseModel):
             min_length=1,
             description="The question or search words,"
             f" 1–{MAX_QUERY_CHARS} characters after trimming",
-            examples=["hvordan undgår vi udsættelser?"],
+            examples=["hvordan kan vi forebygge udsættelser?"],
         ),
         AfterValidator(_trimmed_query),
     ]

@@ -10,6 +10,14 @@ is no word in any of them ("qwxzyvbnmqwxz", "asdf jkl") scores 0.
 The relevance model multiplies P(the corpus answers the query) by it (see
 :mod:`.relevance`): whatever the dense model finds near a string that is no word, nothing
 in the corpus can be said to answer it. Without the dictionaries only the corpus decides.
+
+A query's *English share* (:func:`english_share`) tells the answerability model which
+language it is in: of its words that only one of the two dictionaries accepts, the share
+only the English one does (1.0 for "how do I make a table of contents", 0 for a Danish
+question, 0.2 for a Danish one naming "Power Query" and "Excel"; 0.5 when no word decides,
+or without the dictionaries). A Danish corpus knows few words of an English question
+whether it answers it or not, so words the corpus does not know are evidence of no answer
+only in a question that is not in English.
 """
 
 from __future__ import annotations
@@ -28,6 +36,27 @@ def in_dictionaries(word: str) -> bool:
     if english is not None and english.accepts(word):
         return True
     return danish is not None and (danish.accepts(word) or danish.accepts_compound(word))
+
+
+@lru_cache(maxsize=100_000)
+def word_language(word: str) -> str:
+    """``"en"`` or ``"da"`` when only that dictionary accepts ``word`` (lowercase), else ``""``."""
+    danish, english = danish_dictionary(), english_dictionary()
+    if danish is None or english is None:
+        return ""
+    in_english = english.accepts(word)
+    in_danish = danish.accepts(word) or danish.accepts_compound(word)
+    if in_english != in_danish:
+        return "en" if in_english else "da"
+    return ""
+
+
+def english_share(query: str, language: Callable[[str], str] = word_language) -> float:
+    """Of the query's words that only one dictionary accepts, the share that are English
+    (function words count: they tell the language best); 0.5 when none does."""
+    found = [language(t.text) for t in tokenize(query) if t.text.isalpha()]
+    english, danish = found.count("en"), found.count("da")
+    return english / (english + danish) if english + danish else 0.5
 
 
 def readable_share(

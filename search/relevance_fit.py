@@ -258,18 +258,24 @@ def fit_model(
     rank: Sequence[str] = RANK_FEATURES,
     lexical_features: Sequence[str] = LEXICAL_FEATURES,
     gate: Sequence[str] = DEFAULT_GATE,
+    ranking: RelevanceModel | None = None,
 ) -> RelevanceModel:
     """The three models and the floor from labelled dev questions (``rank``: the hit
     model's features, ``lexical_features``: the lexical model's, ``gate``: the query-level
-    columns relevance is multiplied by, before the floor is fitted)."""
-    hit = fit_hit(data, rank)
-    asked = [d for d in data if d.lexical.rows]
-    lexical = fit_linear(
-        [d.lexical for d in asked],
-        [d.lexical_labels for d in asked],
-        _rows_weights(asked, "lexical"),
-        lexical_features,
-    )
+    columns relevance is multiplied by, before the floor is fitted). With ``ranking`` its
+    hit and lexical models are kept (every ranking stays as it is) and only the
+    answerability model and the floor are fitted."""
+    if ranking is not None:
+        hit, lexical = ranking.hit, ranking.lexical
+    else:
+        hit = fit_hit(data, rank)
+        asked = [d for d in data if d.lexical.rows]
+        lexical = fit_linear(
+            [d.lexical for d in asked],
+            [d.lexical_labels for d in asked],
+            _rows_weights(asked, "lexical"),
+            lexical_features,
+        )
     model = RelevanceModel(hit, fit_answer(data), lexical, 0.0, dict(info or {}), tuple(gate))
     return dataclasses.replace(model, floor=fit_floor(model, data))
 

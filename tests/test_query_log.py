@@ -22,7 +22,7 @@ from vidensbank.querylog_writer import QueryLogWriter
 from vidensbank.settings import Settings
 from vidensbank.store import Store
 
-QUESTION = "hvordan undgår vi udsættelser?"
+QUESTION = "hvordan kan vi forebygge udsættelser?"
 NEW_DOC = """# Vaskeri og fællesrum
 
 ## Booking af vaskeriet

@@ -22,7 +22,7 @@ from .texts import error_text, parameter_text, server_error_text, unknown_filter
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 TEMPLATES_DIR = WEB_DIR / "templates"
-PLACEHOLDER_QUESTION = "hvordan undgår vi udsættelser?"
+PLACEHOLDER_QUESTION = "hvordan kan vi forebygge udsættelser?"
 
 __all__ = [
     "error_page",

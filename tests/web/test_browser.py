@@ -12,7 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-QUESTION = "hvordan undgår vi udsættelser?"
+QUESTION = "hvordan kan vi forebygge udsættelser?"
 EXPECTED = {"Økonomisk rådgivning", "Det vestsjællandske samarbejde", "Domea.dk"}
 XSS = "<script>alert(1)</script>"
 RESULT_TITLES = "ol.results .result-title a"

@@ -20,7 +20,7 @@ from .conftest import _served
 
 pytestmark = pytest.mark.browser
 
-QUESTION = "hvordan undgår vi udsættelser?"
+QUESTION = "hvordan kan vi forebygge udsættelser?"
 SEED_REFERENCE = "Kilde: AlmenNet: Værdiskabende gentagelser (2023)"
 GENERIC_HOME = "https://almennet.dk"
 TOKEN = "citation-test-token-0123456789"

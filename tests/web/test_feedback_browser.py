@@ -70,7 +70,7 @@ def search(page, question: str) -> None:
 
 
 def test_feedback_with_javascript_thanks_in_place(browser, staff_server, staff_app) -> None:
-    question = "hvordan undgår vi udsættelser?"
+    question = "hvordan kan vi forebygge udsættelser?"
     context, page, errors = watched_page(browser, staff_server)
     search(page, question)
     url = page.url
@@ -107,7 +107,7 @@ def test_feedback_without_javascript_posts_the_form(browser, staff_server, staff
 
 def test_buttons_are_labelled_and_focus_is_visible(browser, staff_server) -> None:
     context, page, _ = watched_page(browser, staff_server)
-    search(page, "beboerdemokrati")
+    search(page, "grønne ambassadører")
     button = page.locator(FIRST_RESULT).first.get_by_role("button", name="Nyttigt", exact=True)
     assert button.get_attribute("aria-label") == "Nyttigt"
     page.locator("ol.results a[data-result-link]").first.focus()

@@ -14,7 +14,7 @@ from vidensbank.web.state import SearchState
 NO_ANSWER = "Vi fandt ikke noget, der sikkert svarer på spørgsmålet"
 GIBBERISH = "qwxzyvbnmqwxz"
 UNANSWERED = "hvem betaler for skimmelsvamp efter en vandskade?"
-QUESTION = "hvordan undgår vi udsættelser?"
+QUESTION = "hvordan kan vi forebygge udsættelser?"
 THEME = "Vilde velfærdsproblemer"
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-QUESTION = "hvordan undgår vi udsættelser?"
+QUESTION = "hvordan kan vi forebygge udsættelser?"
 EXPECTED = {"Økonomisk rådgivning", "Det vestsjællandske samarbejde", "Domea.dk"}
 CASE = "vaerdiskabende-gentagelser-2023--oekonomisk-raadgivning"
 DOC = "vaerdiskabende-gentagelser-2023"

@@ -45,6 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", type=Path, default=DEFAULT_MODEL, help="where to write (default: shipped model)"
     )
     fit.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
+    fit.add_argument(
+        "--answer-only",
+        action="store_true",
+        help="keep the ranking (hit and lexical models) of the model in force; refit only"
+        " the answerability model and the floor",
+    )
     fit.set_defaults(handler=run_fit)
 
 
@@ -103,7 +109,9 @@ def run_fit(args: argparse.Namespace, settings: Settings) -> int:
         dev += label_queries(searcher, read_queries(item.dev), item.dev.stem)
         if item.heldout:
             heldout += label_queries(searcher, read_queries(item.heldout), item.dev.stem)
-    new = fit_model(dev)
+    if args.answer_only and old is None:
+        raise SnapshotError("--answer-only needs a model in force to keep the ranking of")
+    new = fit_model(dev, ranking=old if args.answer_only else None)
     info = _info(files, old, new, dev, heldout)
     new = RelevanceModel(new.hit, new.answer, new.lexical, new.floor, info, new.gate)
     for item in files:

@@ -1,0 +1,102 @@
+"""The answerability half of relevance: the corpus's size and the question's language are
+read as such, and `vidensbank fusion fit --answer-only` refits that half alone."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vidensbank.commands.fusion import run_fit
+from vidensbank.search.features import ANSWER_FEATURES, FeatureTable
+from vidensbank.search.readable import english_share
+from vidensbank.search.relevance import RelevanceModel
+from vidensbank.search.spelling import HUNSPELL_DIR
+
+HAS_DANISH = (HUNSPELL_DIR / "da_DK.dic").is_file()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(not HAS_DANISH, reason="needs Debian's hunspell-da")
+def test_english_share_tells_the_question_language() -> None:
+    assert english_share("how do I make a table of contents") == 1.0
+    assert english_share("hvordan laver jeg en indholdsfortegnelse") == 0.0
+    mixed = english_share("hvordan opdaterer jeg en Power Query-forespørgsel i Excel?")
+    assert 0.0 < mixed < 0.5
+
+
+def test_english_share_without_dictionaries_decides_nothing() -> None:
+    assert english_share("how do I make a table of contents", lambda word: "") == 0.5
+    assert english_share("2024") == 0.5  # no word at all
+
+
+def _table(searcher, query: str) -> FeatureTable:
+    vector = searcher.embedder.encode_queries([query])[0]
+    return searcher.candidates(query, vector).table
+
+
+def _with(table: FeatureTable, name: str, value: float) -> FeatureTable:
+    values = table.values.copy()
+    values[:, table.names.index(name)] = value
+    return dataclasses.replace(table, values=values)
+
+
+def test_the_corpus_size_is_a_feature_and_the_same_match_means_less_in_a_bigger_corpus(
+    seed_searcher,
+) -> None:
+    table = _table(seed_searcher, "hvordan undgår vi udsættelser?")
+    size = table.column("corpus_size")
+    assert np.all(size == math.log(len(seed_searcher.catalog.passages)))
+    answer = seed_searcher.model.answer
+    assert "corpus_size" in answer.features
+    here = answer.predict(table)[0]
+    hundredfold = answer.predict(_with(table, "corpus_size", size[0] + math.log(100)))[0]
+    assert hundredfold < here
+
+
+@pytest.mark.skipif(not HAS_DANISH, reason="needs Debian's hunspell-da")
+def test_an_english_question_is_not_held_unanswerable_for_its_unknown_words(
+    seed_searcher,
+) -> None:
+    """Few words of an English question are in a Danish corpus; the answerability model
+    knows that of an English question, so it is not read as a question the corpus cannot
+    answer."""
+    table = _table(seed_searcher, "how much does an eviction cost a housing association")
+    assert table.column("english_share")[0] == 1.0
+    answer = seed_searcher.model.answer
+    as_english = answer.predict(table)[0]
+    as_danish = answer.predict(_with(table, "english_share", 0.0))[0]
+    assert as_english > 2 * as_danish
+
+
+def _fit_args(out: Path, answer_only: bool) -> argparse.Namespace:
+    return argparse.Namespace(
+        files=[str(ROOT / "eval" / "seed-natural-dev.jsonl")],
+        out=out,
+        dry_run=False,
+        answer_only=answer_only,
+    )
+
+
+def test_answer_only_refit_keeps_the_ranking_and_refits_answerability_and_floor(
+    seed_settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shipped = RelevanceModel.load()
+    out = tmp_path / "model.json"
+    out.write_text((ROOT / "search" / "relevance_model.json").read_text(encoding="utf-8"))
+    assert run_fit(_fit_args(out, answer_only=True), seed_settings) == 0
+    refit = RelevanceModel.load(out)
+    assert refit.hit == shipped.hit and refit.lexical == shipped.lexical
+    assert refit.answer.features == ANSWER_FEATURES
+    assert refit.answer != shipped.answer  # fitted on the seed's questions alone
+    assert 0.0 <= refit.floor <= 1.0
+    assert "nothing for" in capsys.readouterr().out  # the no-answer figures are printed
+
+    everything = tmp_path / "full.json"
+    everything.write_text(out.read_text(encoding="utf-8"))
+    assert run_fit(_fit_args(everything, answer_only=False), seed_settings) == 0
+    assert RelevanceModel.load(everything).hit != shipped.hit
