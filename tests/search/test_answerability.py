@@ -83,7 +83,7 @@ def _fit_args(out: Path, answer_only: bool) -> argparse.Namespace:
 
 
 def test_answer_only_refit_keeps_the_ranking_and_refits_answerability_and_floor(
-    seed_settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    seed_settings, seed_searcher, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shipped = RelevanceModel.load()
     out = tmp_path / "model.json"
@@ -94,6 +94,10 @@ def test_answer_only_refit_keeps_the_ranking_and_refits_answerability_and_floor(
     assert refit.answer.features == ANSWER_FEATURES
     assert refit.answer != shipped.answer  # fitted on the seed's questions alone
     assert 0.0 <= refit.floor <= 1.0
+    passages = len(seed_searcher.catalog.passages)
+    assert refit.info["training_sets"] == [
+        f"{ROOT / 'eval' / 'seed-natural-dev.jsonl'} ({passages:,} passages)"
+    ]
     assert "nothing for" in capsys.readouterr().out  # the no-answer figures are printed
 
     everything = tmp_path / "full.json"

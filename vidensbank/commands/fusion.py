@@ -140,7 +140,10 @@ def _info(files, old, new, dev, heldout) -> dict:
         figures["before"] = {"dev": floor_figures(old, dev), "heldout": floor_figures(old, heldout)}
     return {
         "fitted": datetime.date.today().isoformat(),
-        "training_sets": [str(f.dev) for f in files],
+        # a set may be asked of several corpora: each is named with its corpus's size
+        "training_sets": [
+            f"{f.dev} ({len(f.snapshot.catalog.passages):,} passages)" for f in files
+        ],
         "heldout_sets": [str(f.heldout) for f in files if f.heldout],
         "questions": {"dev": len(dev), "heldout": len(heldout)},
         "floor_figures": figures,
