@@ -98,7 +98,11 @@ def test_answer_only_refit_keeps_the_ranking_and_refits_answerability_and_floor(
     assert refit.info["training_sets"] == [
         f"{ROOT / 'eval' / 'seed-natural-dev.jsonl'} ({passages:,} passages)"
     ]
-    assert "nothing for" in capsys.readouterr().out  # the no-answer figures are printed
+    printed = capsys.readouterr().out
+    assert "nothing for" in printed  # the no-answer figures are printed, pooled and per corpus
+    assert f"  {passages:,} passages" in printed
+    per_corpus = refit.info["floor_per_corpus"][f"{passages:,} passages"]
+    assert per_corpus["dev"]["no_answer"] == 15 and per_corpus["dev"]["answerable"] > 0
 
     everything = tmp_path / "full.json"
     everything.write_text(out.read_text(encoding="utf-8"))

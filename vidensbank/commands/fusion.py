@@ -147,11 +147,25 @@ def _info(files, old, new, dev, heldout) -> dict:
         "heldout_sets": [str(f.heldout) for f in files if f.heldout],
         "questions": {"dev": len(dev), "heldout": len(heldout)},
         "floor_figures": figures,
+        "floor_per_corpus": _per_corpus(files, new, dev, heldout),
         "floor_curve": {
             half: [asdict(p) for p in floor_curve(new, data, sorted({*CURVE, new.floor}))]
             for half, data in (("dev", dev), ("heldout", heldout))
         },
         "reliability_heldout": _reliability_json(new, heldout or dev),
+    }
+
+
+def _per_corpus(files, model: RelevanceModel, dev, heldout) -> dict:
+    """The new model's floor figures per corpus (named by its size): the floor keeps 95% of
+    each corpus's answers, which the pooled figures do not show."""
+    sizes = {f.snapshot.version: len(f.snapshot.catalog.passages) for f in files}
+    return {
+        f"{size:,} passages": {
+            half: floor_figures(model, [d for d in data if d.corpus == version])
+            for half, data in (("dev", dev), ("heldout", heldout))
+        }
+        for version, size in sizes.items()
     }
 
 
@@ -172,13 +186,9 @@ def _reliability_json(model: RelevanceModel, data: list[LabelledQuery]) -> list[
 
 def _summary(info: dict) -> str:
     lines = ["", "Floor (answerable first relevant hit kept / no-answer questions given nothing):"]
-    for tag, halves in info["floor_figures"].items():
-        for half, figures in halves.items():
-            lines.append(
-                f"  {tag:<7}{half:<9}kept {_pct(figures['answerable_kept'])} of"
-                f" {figures['answerable']}, nothing for {_pct(figures['no_answer_empty'])} of"
-                f" {figures['no_answer']}"
-            )
+    lines += _floor_lines(info["floor_figures"], 7)
+    lines.append("Per corpus, after:")
+    lines += _floor_lines(info["floor_per_corpus"], 18)
     lines.append("Floor curve (floor: answerable kept / no-answer emptied):")
     for half, points in info["floor_curve"].items():
         cells = [
@@ -191,6 +201,17 @@ def _summary(info: dict) -> str:
             f"  {row['bin']}  {row['hits']:>6}  {row['predicted']:.3f}  {row['observed']:.3f}"
         )
     return "\n".join(lines)
+
+
+def _floor_lines(figures_by: dict, width: int) -> list[str]:
+    """One line per (label, half): answerable kept and no-answer emptied."""
+    return [
+        f"  {label:<{width}}{half:<9}kept {_pct(figures['answerable_kept'])} of"
+        f" {figures['answerable']}, nothing for {_pct(figures['no_answer_empty'])} of"
+        f" {figures['no_answer']}"
+        for label, halves in figures_by.items()
+        for half, figures in halves.items()
+    ]
 
 
 def _pct(value: float | None) -> str:
