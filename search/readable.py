@@ -30,25 +30,26 @@ from .spelling import danish_dictionary, english_dictionary
 
 
 @lru_cache(maxsize=100_000)
+def _accepted(word: str) -> tuple[bool | None, bool | None]:
+    """Whether the Danish (a listed form or a compound of such) and the English hunspell
+    dictionary accept ``word`` (lowercase); None for a dictionary that is not installed."""
+    danish, english = danish_dictionary(), english_dictionary()
+    in_danish = None if danish is None else danish.accepts(word) or danish.accepts_compound(word)
+    return in_danish, None if english is None else english.accepts(word)
+
+
 def in_dictionaries(word: str) -> bool:
     """Whether the Danish or the English hunspell dictionary accepts ``word`` (lowercase)."""
-    danish, english = danish_dictionary(), english_dictionary()
-    if english is not None and english.accepts(word):
-        return True
-    return danish is not None and (danish.accepts(word) or danish.accepts_compound(word))
+    return any(_accepted(word))
 
 
-@lru_cache(maxsize=100_000)
 def word_language(word: str) -> str:
-    """``"en"`` or ``"da"`` when only that dictionary accepts ``word`` (lowercase), else ``""``."""
-    danish, english = danish_dictionary(), english_dictionary()
-    if danish is None or english is None:
+    """``"en"`` or ``"da"`` when only that dictionary accepts ``word`` (lowercase), else ``""``
+    (also when either dictionary is missing)."""
+    in_danish, in_english = _accepted(word)
+    if in_danish is None or in_english is None or in_danish == in_english:
         return ""
-    in_english = english.accepts(word)
-    in_danish = danish.accepts(word) or danish.accepts_compound(word)
-    if in_english != in_danish:
-        return "en" if in_english else "da"
-    return ""
+    return "en" if in_english else "da"
 
 
 def english_share(query: str, language: Callable[[str], str] = word_language) -> float:
