@@ -16,6 +16,12 @@ queries:
   spellings of a word therefore always share that term, so ``lejemaal`` and ``lejemål``,
   ``hoeslet`` and ``høslet``, ``aarhus`` and ``Århus`` match both ways. A word emits one
   term, or two when the native stem and the canonical term differ.
+* Query side only: a query word the corpus knows by none of its own terms also takes the
+  terms of its dictionary forms (Debian's Danish hunspell dictionary) that the corpus does
+  know. Snowball strips suffixes and cannot reach every form of a word: present tense of
+  verbs on a vowel (``undgår``/``undgå``, ``står``/``stå``), strong verbs (``skrev``/
+  ``skrive``), participles (``brugt``/``bruge``), neuter adjectives (``grønt``/``grøn``).
+  Passages are indexed as before; without ``hunspell-da`` nothing is added.
 * Compounds are split against a vocabulary built from the corpus (folded word -> count):
   a word also emits the terms of its parts when it can be cut into at least two known
   pieces of at least ``min_part_length`` letters. Every piece but the last must be a word
@@ -36,12 +42,14 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 import Stemmer
+
+from .dictionaries import danish_dictionary
 
 # Snowball's Danish stopword list (snowballstem.org/algorithms/danish/stop.txt), 94 words.
 SNOWBALL_DANISH_STOPWORDS: frozenset[str] = frozenset(
@@ -476,6 +484,9 @@ class DanishAnalyzer:
         self._stems = stems
         self._sorted_stems = sorted(stems)
         self._word_cache: dict[str, tuple[str, ...]] = {}
+        # Whether the index knows a term; the lexical index sets it. Without it a query
+        # word has no dictionary-form fallback (see the module docstring).
+        self.knows: Callable[[str], bool] | None = None
 
     @classmethod
     def from_corpus(
@@ -512,7 +523,7 @@ class DanishAnalyzer:
             word = token.text
             terms = () if is_query_stopword(word) else self.word_terms(word)
             if terms and word not in words:
-                own = _own_terms(word)
+                own = _own_terms(word) + self.dictionary_form_terms(word)
                 words[word] = QueryWord(own, tuple(t for t in terms if t not in own), (), word)
         return list(words.values())
 
@@ -526,6 +537,23 @@ class DanishAnalyzer:
             self._word_cache.clear()
         self._word_cache[word] = terms
         return terms
+
+    def query_word_terms(self, word: str) -> tuple[str, ...]:
+        """:meth:`word_terms` of a query word, plus its :meth:`dictionary_form_terms`."""
+        return self.word_terms(word) + self.dictionary_form_terms(word)
+
+    def dictionary_form_terms(self, word: str) -> tuple[str, ...]:
+        """For a word the index knows by none of its own terms: the terms of its dictionary
+        forms that the index knows ("undgår" -> the term of "undgå"); else none."""
+        knows = self.knows
+        if knows is None or not word.isalpha() or any(knows(t) for t in _own_terms(word)):
+            return ()
+        dictionary = danish_dictionary()
+        if dictionary is None:
+            return ()
+        own = _own_terms(word)
+        found = (t for lemma in dictionary.lemmas(word) for t in stem_terms(lemma))
+        return tuple(dict.fromkeys(t for t in found if t not in own and knows(t)))
 
     def compound_parts(self, word: str) -> list[str]:
         """The folded parts a word is split into, recursively (empty if not split)."""

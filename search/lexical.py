@@ -144,6 +144,10 @@ class LexicalIndex:
     params: BM25Params = field(default_factory=BM25Params)
     _bm25: bm25s.BM25 | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # A query word unknown to the corpus may still match by its dictionary forms.
+        self.analyzer.knows = self.knows
+
     # -- building -------------------------------------------------------------------------
 
     @classmethod

@@ -49,7 +49,9 @@ def typed_words(analyzer: DanishAnalyzer, query: str) -> list[TypedWord]:
         if token.text in seen or is_query_stopword(token.text):
             continue
         seen.add(token.text)
-        words.append(TypedWord(query[token.start : token.end], analyzer.word_terms(token.text)))
+        words.append(
+            TypedWord(query[token.start : token.end], analyzer.query_word_terms(token.text))
+        )
     return words
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .analysis import DanishAnalyzer, is_query_stopword, tokenize
-from .spelling import danish_dictionary, english_dictionary
+from .dictionaries import danish_dictionary, english_dictionary
 
 
 @lru_cache(maxsize=100_000)

@@ -25,6 +25,7 @@ from . import fields as heading_field
 from .catalog import Catalog, PassageInfo
 from .citation import passage_citation
 from .dense import DenseHit, DenseIndex
+from .dictionaries import danish_dictionary, english_dictionary
 from .embed.base import Embedder
 from .facets import allowed_rows, query_facets, with_selected
 from .features import CANDIDATES, EvidenceSource, FeatureTable
@@ -49,7 +50,6 @@ from .sentence_index import (
 )
 from .snapshot import InvalidSnapshot, Manifest, verify_snapshot
 from .snippets import make_snippet
-from .spelling import danish_dictionary, english_dictionary
 from .types import (
     CaseRef,
     DocumentRef,

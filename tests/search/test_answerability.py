@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from vidensbank.commands.fusion import run_fit
+from vidensbank.search.dictionaries import HUNSPELL_DIR
 from vidensbank.search.features import ANSWER_FEATURES, FeatureTable
 from vidensbank.search.readable import english_share
 from vidensbank.search.relevance import RelevanceModel
-from vidensbank.search.spelling import HUNSPELL_DIR
 
 HAS_DANISH = (HUNSPELL_DIR / "da_DK.dic").is_file()
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,8 +1,8 @@
 import pytest
 
+from vidensbank.search.dictionaries import HUNSPELL_DIR
 from vidensbank.search.lexical import LexicalIndex
 from vidensbank.search.readable import readable_share
-from vidensbank.search.spelling import HUNSPELL_DIR
 
 HAS_DANISH = (HUNSPELL_DIR / "da_DK.dic").is_file()
 

@@ -8,14 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from vidensbank.search.dictionaries import danish_dictionary, english_dictionary
 from vidensbank.search.lexical import LexicalIndex
-from vidensbank.search.spelling import (
-    Dictionaries,
-    Speller,
-    danish_dictionary,
-    english_dictionary,
-    spellings,
-)
+from vidensbank.search.spelling import Dictionaries, Speller, spellings
 
 TEXTS = [
     "Hvordan undgår vi udsættelser af lejere? Udsættelser koster boligorganisationen penge.",
