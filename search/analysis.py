@@ -546,12 +546,12 @@ class DanishAnalyzer:
         """For a word the index knows by none of its own terms: the terms of its dictionary
         forms that the index knows ("undgår" -> the term of "undgå"); else none."""
         knows = self.knows
-        if knows is None or not word.isalpha() or any(knows(t) for t in _own_terms(word)):
+        own = _own_terms(word)
+        if knows is None or not word.isalpha() or any(knows(t) for t in own):
             return ()
         dictionary = danish_dictionary()
         if dictionary is None:
             return ()
-        own = _own_terms(word)
         found = (t for lemma in dictionary.lemmas(word) for t in stem_terms(lemma))
         return tuple(dict.fromkeys(t for t in found if t not in own and knows(t)))
 

@@ -144,10 +144,6 @@ class LexicalIndex:
     params: BM25Params = field(default_factory=BM25Params)
     _bm25: bm25s.BM25 | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        # A query word unknown to the corpus may still match by its dictionary forms.
-        self.analyzer.knows = self.knows
-
     # -- building -------------------------------------------------------------------------
 
     @classmethod
@@ -168,8 +164,15 @@ class LexicalIndex:
             corpus_tokens = [analyzer.analyze_tokens(tokens) for tokens in tokenised]
             bm25 = bm25s.BM25(k1=params.k1, b=params.b, method=params.method)
             bm25.index(corpus_tokens, show_progress=False)
-            index._bm25 = bm25
+            index._attach(bm25)
         return index
+
+    def _attach(self, bm25: bm25s.BM25) -> None:
+        """Use ``bm25`` and let the analyzer ask its vocabulary, so that a query word unknown
+        to the corpus may still match by its dictionary forms (the vocabulary's own method:
+        no reference cycle keeps an old snapshot's index alive)."""
+        self._bm25 = bm25
+        self.analyzer.knows = bm25.vocab_dict.__contains__
 
     def __len__(self) -> int:
         return self.doc_count
@@ -323,5 +326,5 @@ class LexicalIndex:
                     f"{directory}: BM25 files hold {bm25.scores['num_docs']} documents, "
                     f"manifest says {index.doc_count}"
                 )
-            index._bm25 = bm25
+            index._attach(bm25)
         return index
