@@ -106,25 +106,40 @@ def watch_and_ingest(
     roots: list[Path],
     on_batch: Callable[[list[Path]], bool],
     *,
+    on_ready: Callable[[], bool] | None = None,
     debounce_ms: int = 1000,
     settle_s: float = 1.0,
     retry_s: float = 5.0,
+    tick_s: float = 0.5,
     stop_event: threading.Event | None = None,
 ) -> None:
     """Call ``on_batch(changed paths)`` after each settled batch of relevant changes until
     ``stop_event`` is set (or KeyboardInterrupt). ``on_batch`` returns False to have the
-    batch retried ``retry_s`` later (e.g. another ingest holds the lock)."""
+    batch retried ``retry_s`` later (e.g. another ingest holds the lock).
+
+    ``on_ready()`` is called once the watcher is registered, so that nothing written from
+    then on goes unseen: a caller catches up there on what changed while it was not
+    watching. It returns False to be called again ``retry_s`` later."""
     pending: set[Path] = set()
     ingested: dict[Path, tuple[int, int]] = {}  # file states the last batch saw
+    ready = on_ready is None
+    next_try = 0.0  # monotonic time before which a refused batch is not retried
     for changes in watchfiles.watch(
         *roots,
         watch_filter=lambda _change, path: is_relevant(Path(path)),
         debounce=debounce_ms,
         stop_event=stop_event,
-        rust_timeout=max(1, int(retry_s * 1000)),
+        rust_timeout=max(1, int(tick_s * 1000)),
         yield_on_timeout=True,
     ):
         pending |= {Path(path) for _change, path in changes}
+        if time.monotonic() < next_try:
+            continue
+        if not ready and on_ready is not None:
+            ready = on_ready()
+            if not ready:
+                next_try = time.monotonic() + retry_s
+                continue
         # events that arrived while settling, for files already ingested as they are now
         now = _state(pending)
         pending = {p for p in pending if p not in now or ingested.get(p) != now[p]}
@@ -137,3 +152,5 @@ def watch_and_ingest(
         if on_batch(sorted(pending)):
             ingested.update(state)
             pending.clear()
+        else:
+            next_try = time.monotonic() + retry_s

@@ -71,6 +71,48 @@ def test_batches_wait_for_files_to_be_complete(tmp_path: Path) -> None:
     assert not thread.is_alive()
 
 
+def test_a_file_written_as_soon_as_the_watcher_is_ready_is_seen(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    batches: list[list[str]] = []
+    calls: list[float] = []
+    stop = threading.Event()
+
+    def on_ready() -> bool:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            return False  # e.g. another ingest holds the lock: asked again later
+        (folder / "straks.txt").write_text(GOOD_TEXT, encoding="utf-8")
+        return True
+
+    def on_batch(paths: list[Path]) -> bool:
+        batches.append([p.name for p in paths])
+        return True
+
+    thread = threading.Thread(
+        target=watch_and_ingest,
+        args=([folder], on_batch),
+        kwargs={
+            "on_ready": on_ready,
+            "debounce_ms": 200,
+            "settle_s": 0.3,
+            "retry_s": 0.5,
+            "tick_s": 0.1,
+            "stop_event": stop,
+        },
+        daemon=True,
+    )
+    thread.start()
+    try:
+        _wait(lambda: batches, 10)
+        assert batches[0] == ["straks.txt"]
+        assert len(calls) == 2 and calls[1] - calls[0] >= 0.5
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
 def _wait(condition, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

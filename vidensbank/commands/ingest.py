@@ -102,13 +102,18 @@ def run_watch(args: argparse.Namespace, settings: Settings, paths: list[Path]) -
         print(line, flush=True)
         return True
 
-    batch([])
-    print(
-        f"Watching {', '.join(str(p) for p in paths)} for new or changed files (Ctrl-C stops).",
-        flush=True,
-    )
+    def ready() -> bool:
+        # the watcher is registered: catch up on what changed while nothing watched
+        if not batch([]):
+            return False
+        print(
+            f"Watching {', '.join(str(p) for p in paths)} for new or changed files (Ctrl-C stops).",
+            flush=True,
+        )
+        return True
+
     try:
-        watch_and_ingest(paths, batch)
+        watch_and_ingest(paths, batch, on_ready=ready)
     except KeyboardInterrupt:
         print("Stopped watching.")
     return 0
