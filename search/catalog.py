@@ -123,6 +123,9 @@ class DocumentCounts:
     cases: int = 0
 
 
+SHORT_DOCUMENT = 20  # passages: a document this short, without cases, is one search result
+
+
 def _document(r: sqlite3.Row) -> DocumentInfo:
     return DocumentInfo(
         id=r["id"],
@@ -248,6 +251,22 @@ class Catalog:
             doc_id: DocumentCounts(passages.get(doc_id, 0), cases.get(doc_id, 0))
             for doc_id in self.documents
         }
+
+    def result_unit(self, passage: PassageInfo) -> str | None:
+        """What one search result stands for: the passage's case; else its document when
+        that is short and has no cases (a web page, a help page: one result however many
+        of its passages match); else None (the passage's own section, as in a long report)."""
+        if passage.case_id:
+            return f"case:{passage.case_id}"
+        counts = self.counts.get(passage.document_id)
+        if counts is not None and not counts.cases and counts.passages <= SHORT_DOCUMENT:
+            return f"document:{passage.document_id}"
+        return None
+
+    def hit_unit(self, passage_id: str) -> str | None:
+        """:meth:`result_unit` of the passage ``passage_id`` (None when it is unknown)."""
+        row = self.row_by_id.get(passage_id)
+        return None if row is None else self.result_unit(self.passages[row])
 
     @cached_property
     def themed_documents(self) -> frozenset[str]:

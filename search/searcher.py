@@ -65,7 +65,7 @@ from .types import (
 FILTERED_CANDIDATES = 2000  # fetched per retriever when filters drop rows; CANDIDATES kept
 RANKINGS_KEPT = 256  # recent rankings per snapshot (some 40 KB each on the seed corpus)
 PAGES_KEPT = 8  # pages of results kept with each ranking (offset, k and floor vary)
-MAX_PER_CASE = 2
+MAX_PER_RESULT = 2  # hits of one case or one short document (see Catalog.result_unit)
 MAX_NEAREST = 3
 
 
@@ -480,13 +480,15 @@ class Searcher:
 
     def _diversify(self, ranked: list[Ranked]) -> list[Kept]:
         """Fold a hit into an earlier one from the same section when their passages are
-        adjacent, and keep at most MAX_PER_CASE hits per case, so one case cannot fill a page."""
-        passages = self.catalog.passages
+        adjacent, and keep at most MAX_PER_RESULT hits per case or short document, so one
+        case or one web page cannot fill a page of results."""
+        catalog = self.catalog
+        passages = catalog.passages
         kept: list[Ranked] = []
         folded: list[int] = []
         shown: dict[tuple[str, int], list[int]] = {}  # (document, section) -> ordinals shown
         owner: dict[tuple[str, int, int], int] = {}  # (document, section, ordinal) -> kept index
-        per_case: dict[str, int] = {}
+        per_unit: dict[str, int] = {}
         for item in ranked:
             p = passages[item.row]
             key = (p.document_id, p.section_idx)
@@ -499,9 +501,11 @@ class Searcher:
                 shown[key].append(p.ordinal)
                 owner[(*key, p.ordinal)] = index
                 continue
-            if p.case_id and per_case.get(p.case_id, 0) >= MAX_PER_CASE:
-                continue
-            per_case[p.case_id or ""] = per_case.get(p.case_id or "", 0) + 1
+            unit = catalog.result_unit(p)
+            if unit is not None:
+                if per_unit.get(unit, 0) >= MAX_PER_RESULT:
+                    continue
+                per_unit[unit] = per_unit.get(unit, 0) + 1
             shown.setdefault(key, []).append(p.ordinal)
             owner[(*key, p.ordinal)] = len(kept)
             kept.append(item)

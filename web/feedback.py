@@ -10,6 +10,7 @@ question (see ``api/search_log.py`` for what counts) and returns what the button
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -27,28 +28,31 @@ from ..api.search_log import (
     store_feedback,
 )
 from ..api.validation import query_text
+from ..search.catalog import Catalog
 from ..search.types import Hit, SearchResponse
 from .state import SearchState
 
 router = APIRouter(include_in_schema=False)
 
 
-def first_passage_ids(hits: list[Hit]) -> list[str]:
-    """The passage judged by each result of the page, in the page's order: a case's first
-    hit heads its result (as ``views.group_hits`` groups them), any other hit is one."""
+def first_passage_ids(hits: list[Hit], unit: Callable[[str], str | None]) -> list[str]:
+    """The passage judged by each result of the page, in the page's order: the first hit of
+    a case or short document (``unit`` of its passage id) heads its result, as
+    ``views.group_hits`` groups them; any other hit is one."""
     seen: set[str] = set()
     ids = []
     for hit in hits:
-        if hit.case is not None:
-            if hit.case.id in seen:
+        key = unit(hit.passage_id)
+        if key is not None:
+            if key in seen:
                 continue
-            seen.add(hit.case.id)
+            seen.add(key)
         ids.append(hit.passage_id)
     return ids
 
 
 def record_page_search(
-    request: Request, state: SearchState, response: SearchResponse
+    request: Request, state: SearchState, response: SearchResponse, catalog: Catalog
 ) -> dict[str, Any]:
     """Log the page's search (first page, sure results, not the page after a judgement)
     and return the feedback buttons' template context."""
@@ -56,7 +60,7 @@ def record_page_search(
     if state.page == 1 and not state.everything and judged is None:
         log_search(request, response, state.filters, "page")
     return {
-        "feedback_ids": first_passage_ids(response.results),
+        "feedback_ids": first_passage_ids(response.results, catalog.hit_unit),
         "feedback_back": state.url(),
         "judged": judged,
     }

@@ -76,7 +76,9 @@ def search_page(request: Request, searcher: SearcherDep) -> Response:
         last_page=max(1, -(-response.total // PAGE_SIZE)),
         first_rank=response.offset + 1,
     )
-    context.update(record_page_search(request, state, response))  # query log; 👍/👎 buttons
+    context.update(
+        record_page_search(request, state, response, catalog)
+    )  # query log; 👍/👎 buttons
     return render(request, "search.html", context)
 
 

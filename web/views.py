@@ -162,20 +162,22 @@ def _crumbs(parts: list[str], title: str, theme: str | None) -> list[str]:
 
 
 def group_hits(searcher: Searcher, hits: list[Hit]) -> list[Group]:
-    """Hits as page results: a case heads one result, with up to two of its passages."""
+    """Hits as page results: a case, or a short document such as a web page, heads one
+    result with its hits' passages (at most two, see ``Catalog.result_unit``)."""
     catalog = searcher.catalog
     groups: list[Group] = []
-    by_case: dict[str, Group] = {}
+    by_unit: dict[str, Group] = {}
     for hit in hits:
         parts = path_parts(hit.section_path)
-        group = by_case.get(hit.case.id) if hit.case else None
+        unit = catalog.hit_unit(hit.passage_id)
+        group = by_unit.get(unit) if unit else None
         if group is None:
             group = _new_group(catalog, hit, parts)
             group.breadcrumb = _crumbs(parts, group.title, hit.theme)
             group.passages.append(_passage(catalog, hit, []))
             groups.append(group)
-            if group.case_id:
-                by_case[group.case_id] = group
+            if unit:
+                by_unit[unit] = group
             continue
         crumbs = _crumbs(parts, group.title, hit.theme)
         group.passages.append(_passage(catalog, hit, [] if crumbs == group.breadcrumb else crumbs))
