@@ -513,9 +513,10 @@ class Searcher:
         return [Kept(item, count) for item, count in zip(kept, folded, strict=True)]
 
     def _nearest(self, query: str, ranked: list[Ranked]) -> list[NearestTopic]:
-        """Up to MAX_NEAREST distinct cases or sections of the most relevant candidates: what
-        the corpus holds closest to a question it has no sure answer to. Front matter and
-        adverts are no topic, and a query without a word of any language has none."""
+        """Up to MAX_NEAREST distinct cases or sections of the most relevant candidates (one
+        per short document, as in the results): what the corpus holds closest to a question
+        it has no sure answer to. Front matter and adverts are no topic, and a query without
+        a word of any language has none."""
         topics: dict[str, NearestTopic] = {}
         if not self.evidence.readable(query):
             return []
@@ -551,7 +552,7 @@ class Searcher:
                         relevance=round(item.relevance, 4),
                     ),
                 )
-            topics.setdefault(key, topic)
+            topics.setdefault(self.catalog.result_unit(p) or key, topic)
             if len(topics) == MAX_NEAREST:
                 break
         return list(topics.values())

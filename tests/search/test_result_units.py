@@ -76,3 +76,10 @@ def test_the_page_shows_a_short_page_as_one_result(searcher: Searcher) -> None:
     assert len(ids) == len(groups)
     first_of_page = next(h for h in hits if h.document.title == "Vaskeriet")
     assert first_of_page.passage_id in ids
+
+
+def test_nearest_topics_name_a_short_page_once(searcher: Searcher) -> None:
+    response = searcher.search("hvornår er vaskeriet åbent?", k=10, min_relevance=1.0)
+    assert response.total == 0
+    pages = [t for t in response.nearest if t.document_id == "vaskeri"]
+    assert len(pages) == 1 and len(response.nearest) >= 2
