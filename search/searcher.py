@@ -520,39 +520,29 @@ class Searcher:
         topics: dict[str, NearestTopic] = {}
         if not self.evidence.readable(query):
             return []
+        catalog = self.catalog
         for item in sorted(ranked, key=lambda r: -r.relevance):
-            p = self.catalog.passages[item.row]
-            if not self.catalog.is_subject(p):
+            p = catalog.passages[item.row]
+            if not catalog.is_subject(p):
                 continue
-            case = self.catalog.cases.get(p.case_id) if p.case_id else None
+            key = catalog.result_unit(p) or f"section:{p.document_id}:{p.section_idx}"
+            if key in topics:
+                continue
+            case = catalog.cases.get(p.case_id) if p.case_id else None
             if case is not None:
-                key, topic = (
-                    f"case:{case.id}",
-                    NearestTopic(
-                        kind="case",
-                        title=case.title,
-                        case_id=case.id,
-                        document_id=p.document_id,
-                        passage_id=p.id,
-                        section_path=p.section_path,
-                        relevance=round(item.relevance, 4),
-                    ),
-                )
+                kind, title = "case", case.title
             else:
-                key, topic = (
-                    f"section:{p.document_id}:{p.section_idx}",
-                    NearestTopic(
-                        kind="section",
-                        case_id=None,
-                        title=heading_of(p.section_path)
-                        or self.catalog.documents[p.document_id].title,
-                        document_id=p.document_id,
-                        passage_id=p.id,
-                        section_path=p.section_path,
-                        relevance=round(item.relevance, 4),
-                    ),
-                )
-            topics.setdefault(self.catalog.result_unit(p) or key, topic)
+                title = heading_of(p.section_path) or catalog.documents[p.document_id].title
+                kind = "section"
+            topics[key] = NearestTopic(
+                kind=kind,
+                title=title,
+                case_id=case.id if case is not None else None,
+                document_id=p.document_id,
+                passage_id=p.id,
+                section_path=p.section_path,
+                relevance=round(item.relevance, 4),
+            )
             if len(topics) == MAX_NEAREST:
                 break
         return list(topics.values())

@@ -76,9 +76,8 @@ def search_page(request: Request, searcher: SearcherDep) -> Response:
         last_page=max(1, -(-response.total // PAGE_SIZE)),
         first_rank=response.offset + 1,
     )
-    context.update(
-        record_page_search(request, state, response, catalog)
-    )  # query log; 👍/👎 buttons
+    # the query log, and the 👍/👎 buttons' context
+    context.update(record_page_search(request, state, response, catalog))
     return render(request, "search.html", context)
 
 
