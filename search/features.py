@@ -121,6 +121,10 @@ RANK_FEATURES = (
     "cos_heading",
     "cos_sentence",
 )
+# The trees boosted on the hit model also read the query's length and how much of it the
+# corpus knows, and the title/heading match, so a match can count differently for a
+# two-word query than for a question (see .relevance_fit.fit_hit).
+TREE_FEATURES = (*RANK_FEATURES, "heading_match", "query_words", "known_share")
 
 
 @dataclass(frozen=True)

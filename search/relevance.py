@@ -21,9 +21,13 @@ models (the dev halves hold no gibberish to fit on).
   and keeps the ranking models.
 * ``hit`` reads :data:`~.features.RANK_FEATURES` (absolute and relative evidence: cosines
   of passage, sentence and heading, gaps to the query's best, ranks, the convex strategy's
-  score) and is fitted on the candidates of answerable dev questions only: pairwise for the
-  order, then Platt-scaled for the probability (see :mod:`.relevance_fit`). Within a query
-  ``answer`` is a constant, so hybrid's ``learned`` order is the ``hit`` model's order.
+  score) and is fitted on the candidates of answerable dev questions only: a linear model
+  fitted pairwise for the order, then 100 small regression trees boosted on its logit
+  (LambdaMART) over :data:`~.features.TREE_FEATURES`, which also read the query's length,
+  the share of its words the corpus knows and the title/heading match, so that evidence can
+  count differently for a two-word query than for a question; then Platt-scaled for the
+  probability (see :mod:`.relevance_fit`). Within a query ``answer`` is a constant, so
+  hybrid's ``learned`` order is the ``hit`` model's order.
 
 Why two: a per-hit model alone leans on rank and gap features, so the best hit of any query
 (gibberish too) looks relevant; the floor then cannot empty a no-answer question. The
@@ -34,8 +38,9 @@ Lexical mode has no vector: ``lexical`` is one logistic regression over
 
 ``vidensbank fusion fit`` fits all three on the dev halves of the team's eval sets and ships
 them as readable JSON (:data:`DEFAULT_MODEL`): per model its feature names, the mean and
-scale each feature is standardised with, the coefficients and the intercept; plus the fitted
-floor, the training sets and the figures of the fit.
+scale each feature is standardised with, the coefficients and the intercept, and the hit
+model's trees as nested lists (``[feature, threshold, if <=, if >]``, a leaf is the number
+added to the logit); plus the fitted floor, the training sets and the figures of the fit.
 
 The floor is the relevance below which a hit is not returned: fitted as the value that keeps
 the first relevant hit of 95% of the answerable dev questions whose relevant hit is in the
@@ -46,46 +51,61 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .features import FeatureTable
+from .trees import Tree, TreeArrays
 
 DEFAULT_MODEL = Path(__file__).with_name("relevance_model.json")
-FORMAT = "vidensbank.relevance/2"
+FORMAT = "vidensbank.relevance/3"  # /3: the hit model may have trees
+READABLE_FORMATS = ("vidensbank.relevance/2", FORMAT)  # a /2 file is read as it was: no trees
 # Relevance is multiplied by the share of the query's words that are words at all, so a
 # query of gibberish gets none whatever the dense model finds near it (see .readable).
 DEFAULT_GATE = ("readable_share",)
 
 
 @dataclass(frozen=True)
-class LinearModel:
-    """``sigmoid(intercept + sum coef_i * (x_i - mean_i) / scale_i)`` over named features."""
+class LogisticModel:
+    """``sigmoid(intercept + sum coef_i * (x_i - mean_i) / scale_i + sum trees(x))`` over
+    named features. The trees (none for the answerability and lexical models) are boosted
+    on top of the linear part (see :func:`.relevance_fit.fit_hit`) and add their leaves'
+    values to the logit."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     coef: tuple[float, ...]
     intercept: float
+    trees: tuple[Tree, ...] = ()
+
+    def logit(self, table: FeatureTable) -> np.ndarray:
+        x = (table.select(self.features) - np.asarray(self.mean)) / np.asarray(self.scale)
+        z = x @ np.asarray(self.coef) + self.intercept
+        return z + self._trees.total(table) if self.trees else z
+
+    @cached_property
+    def _trees(self) -> TreeArrays:
+        return TreeArrays.of(self.trees)
 
     def predict(self, table: FeatureTable) -> np.ndarray:
         """Relevance in [0, 1] of every row of ``table``."""
         if not table.rows:
             return np.zeros(0)
-        x = (table.select(self.features) - np.asarray(self.mean)) / np.asarray(self.scale)
-        z = x @ np.asarray(self.coef) + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logit(table), -40, 40)))
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> LinearModel:
+    def from_json(cls, data: dict[str, Any]) -> LogisticModel:
         return cls(
             features=tuple(data["features"]),
             mean=tuple(float(v) for v in data["mean"]),
             scale=tuple(float(v) for v in data["scale"]),
             coef=tuple(float(v) for v in data["coef"]),
             intercept=float(data["intercept"]),
+            trees=tuple(data.get("trees", ())),
         )
 
 
@@ -93,9 +113,9 @@ class LinearModel:
 class RelevanceModel:
     """The shipped models and floor; ``info`` records training sets and figures."""
 
-    hit: LinearModel
-    answer: LinearModel
-    lexical: LinearModel
+    hit: LogisticModel
+    answer: LogisticModel
+    lexical: LogisticModel
     floor: float
     info: dict[str, Any] = field(default_factory=dict)
     gate: tuple[str, ...] = DEFAULT_GATE  # query-level columns in [0, 1] relevance is times
@@ -128,7 +148,7 @@ class RelevanceModel:
     @classmethod
     def uniform(cls) -> RelevanceModel:
         """Every hit 0.5 and no floor: for gathering features before any model is fitted."""
-        flat = LinearModel((), (), (), (), 0.0)
+        flat = LogisticModel((), (), (), (), 0.0)
         return cls(flat, flat, flat, 0.0)
 
     @classmethod
@@ -140,14 +160,13 @@ class RelevanceModel:
             return None
 
     def save(self, path: Path) -> None:
-        text = json.dumps(self.to_json(), ensure_ascii=False, indent=1)
-        path.write_text(text + "\n", encoding="utf-8")
+        path.write_text(_readable_json(self.to_json()) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> RelevanceModel:
         """Read a model file; ValueError naming the file when it is not one."""
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
+        if data.get("format") not in READABLE_FORMATS:
             raise ValueError(
                 f"{path} is not a relevance model ({FORMAT}); refit it with"
                 " `vidensbank fusion fit eval/*-dev.jsonl`"
@@ -155,10 +174,24 @@ class RelevanceModel:
         info = {k: v for k, v in data.items() if k not in {"format", "floor", "models", "gate"}}
         models = data["models"]
         return cls(
-            hit=LinearModel.from_json(models["hit"]),
-            answer=LinearModel.from_json(models["answer"]),
-            lexical=LinearModel.from_json(models["lexical"]),
+            hit=LogisticModel.from_json(models["hit"]),
+            answer=LogisticModel.from_json(models["answer"]),
+            lexical=LogisticModel.from_json(models["lexical"]),
             floor=float(data["floor"]),
             info=info,
             gate=tuple(data.get("gate", DEFAULT_GATE)),
         )
+
+
+def _readable_json(data: dict[str, Any]) -> str:
+    """Indented JSON with each of the hit model's trees on a line of its own (indented,
+    a tree of four leaves would take 30 lines)."""
+    trees = data["models"]["hit"].get("trees", [])
+    marks = [f"@tree{n}@" for n in range(len(trees))]
+    hit = {**data["models"]["hit"], "trees": marks}
+    text = json.dumps(
+        {**data, "models": {**data["models"], "hit": hit}}, ensure_ascii=False, indent=1
+    )
+    for mark, tree in zip(marks, trees, strict=True):
+        text = text.replace(f'"{mark}"', json.dumps(tree), 1)
+    return text

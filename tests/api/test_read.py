@@ -148,8 +148,8 @@ def test_cli_search_json_is_what_the_api_returns(
     for args, params in [
         (["--k", "5"], {"k": 5}),
         (
-            ["--mode", "lexical", "--theme", "Biodiversitet"],
-            {"mode": "lexical", "theme": "Biodiversitet"},
+            ["--mode", "lexical", "--theme", "Vilde velfærdsproblemer"],
+            {"mode": "lexical", "theme": "Vilde velfærdsproblemer"},
         ),
         (["--k", "3", "--offset", "2", "--mode", "dense"], {"k": 3, "offset": 2, "mode": "dense"}),
     ]:
