@@ -82,12 +82,12 @@ def _flatten(tree: Tree, out: list, features: dict[str, int]) -> int:
 
 
 def trees_of(booster, names) -> list[Tree]:
-    """A LightGBM booster's trees over ``names`` as :data:`~.relevance.Tree` lists."""
+    """A LightGBM booster's trees over ``names`` as :data:`Tree` lists."""
     return [_tree(info["tree_structure"], names) for info in booster.dump_model()["tree_info"]]
 
 
 def _tree(node: dict, names) -> Tree:
-    """A LightGBM tree dump as a :data:`~.relevance.Tree`."""
+    """A LightGBM tree dump as a :data:`Tree`."""
     if "leaf_value" in node:
         return round(float(node["leaf_value"]), 6)
     if node["decision_type"] != "<=":
