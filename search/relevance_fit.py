@@ -253,10 +253,8 @@ def fit_hit(
     trees = _boost(answerable, linear, tree_names)
     boosted = dataclasses.replace(linear, trees=tuple(trees))
     slope, intercept = _platt_top(answerable, boosted)
-    return LogisticModel(
-        features=linear.features,
-        mean=linear.mean,
-        scale=linear.scale,
+    return dataclasses.replace(
+        linear,
         coef=tuple(round(c * slope, 6) for c in linear.coef),
         intercept=round(linear.intercept * slope + intercept, 6),
         trees=tuple(scaled(tree, slope) for tree in trees),
