@@ -196,7 +196,7 @@ class EvalReport:
         }
 
 
-def _in_index(queries: list[EvalQuery], sources: Collection[str] | None) -> list[EvalQuery]:
+def in_index(queries: list[EvalQuery], sources: Collection[str] | None) -> list[EvalQuery]:
     """Page-set questions reduced to their relevant pages that are in the index."""
     if sources is None:
         return queries
@@ -250,7 +250,7 @@ def evaluate(
     hits, reference hits or :class:`Ranked`). ``indexed_sources`` (the index's document
     sources) lets page-set questions whose pages are absent be skipped."""
     modes = [str(m) for m in modes]
-    usable = _in_index(queries, indexed_sources)
+    usable = in_index(queries, indexed_sources)
     answerable = [q for q in usable if q.relevant]
     unanswerable = [q for q in usable if not q.relevant]
     counts: dict[str, int] = defaultdict(int)

@@ -108,3 +108,26 @@ def test_answer_only_refit_keeps_the_ranking_and_refits_answerability_and_floor(
     everything.write_text(out.read_text(encoding="utf-8"))
     assert run_fit(_fit_args(everything, answer_only=False), seed_settings) == 0
     assert RelevanceModel.load(everything).hit != shipped.hit
+
+
+def test_a_page_question_whose_pages_are_not_indexed_is_not_labelled_answerable(
+    seed_searcher,
+) -> None:
+    """As in `vidensbank eval`: its answer is not in this corpus, so it must not teach the
+    answerability model that the evidence it finds here means an answer."""
+    from vidensbank.search.eval import EvalQuery
+    from vidensbank.search.relevance_fit import label_queries
+
+    question = "hvordan rådgiver boligorganisationerne beboere om økonomi?"
+    queries = [
+        EvalQuery("in", question, "natural", pages=["vaerdiskabende-gentagelser-2023.md"], format="pages"),
+        EvalQuery("out", question, "natural", pages=["swriter/guide/page_break.html"], format="pages"),
+        EvalQuery("both", question, "natural", format="pages",
+                  pages=["swriter/guide/page_break.html", "vaerdiskabende-gentagelser-2023.md"]),
+        EvalQuery("none", "hvem betaler for skimmelsvamp efter en vandskade?", "none", format="pages"),
+    ]  # fmt: skip
+    labelled = {item.query.id: item for item in label_queries(seed_searcher, queries, "pages")}
+    assert sorted(labelled) == ["both", "in", "none"]
+    assert labelled["both"].query.pages == ["vaerdiskabende-gentagelser-2023.md"]
+    assert labelled["in"].answerable and labelled["in"].full_labels.all()
+    assert not labelled["none"].answerable

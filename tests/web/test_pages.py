@@ -41,7 +41,9 @@ def test_results_page(client):
     assert "<mark>" in html
     assert 'class="badge">Vilde velfærdsproblemer<' in html
     assert "Værdiskabende gentagelser</a>" in html and "s.\u00a016" in html
-    assert "Læs mere" in html and 'href="https://fagbladetboligen.dk/' in html
+    # a case's sources: the Vestsjælland case links to the trade press
+    linked = client.get("/", params={"q": "hvor mange lejemål dækker de to økonomiske rådgivere?"})
+    assert "Læs mere" in linked.text and 'href="https://fagbladetboligen.dk/' in linked.text
     assert "<summary>Lignende cases</summary>" in html
     assert 'class="results" start="1"' in html
     # one result per case: a case never heads two results on a page
