@@ -10,6 +10,7 @@ Checks (any failure makes the exit status 1):
 * every file parses as JSON Lines; ids are unique across all sets; no query repeats;
 * every query has a known ``kind``; kind ``none`` has no relevant items, every other kind has;
 * page sets: every relevant page is in eval/libreoffice-sample.txt (and in DIR);
+  the Egevang set's pages are in eval/egevang/;
 * span sets: every span occurs inside one paragraph of the seed publication after the
   normalisation that ``vidensbank eval`` applies (search/eval.py ``normalise``);
 * each set's dev/heldout halves follow the split rule that eval/README.md states, and the
@@ -17,8 +18,9 @@ Checks (any failure makes the exit status 1):
 * the minimum counts per kind from issue 13;
 * "paraphrase" means no shared content word: a LibreOffice paraphrase question shares no
   content word with its pages' titles (``<title>`` and ``<h1>``), a seed paraphrase question
-  none with the paragraph that holds its first span; every LibreOffice ``natural`` question
-  does share one (else it should be marked ``paraphrase``). Content words are the analyzer's
+  none with the paragraph that holds its first span, an Egevang one none with the title or
+  a ``##`` heading of its pages; every LibreOffice and Egevang ``natural`` question does share
+  one (else it should be marked ``paraphrase``). Content words are the analyzer's
   tokens minus its stop words (Snowball's lists) and a few question and auxiliary words that
   Snowball's Danish list lacks (``QUESTION_WORDS``). Two words count as shared when they
   share a Snowball stem, when one's stem (at least 4 letters) occurs inside the other word,
@@ -46,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "eval"
 SAMPLE = EVAL / "libreoffice-sample.txt"
 SEED_CORPUS = ROOT / "corpus" / "vaerdiskabende-gentagelser-2023.md"
+EGEVANG = EVAL / "egevang"  # the invented housing organisation's web pages
 KEYWORD_ORIGINAL = EVAL / "libreoffice-dev.jsonl"
 
 # Function words of questions that Snowball's Danish stop list does not have; they say nothing
@@ -117,6 +120,14 @@ SETS = [
         "alternate",
         pages=False,
         kinds=SEED_KINDS,
+    ),
+    EvalSet(
+        "egevang",
+        EVAL / "egevang-dev.jsonl",
+        EVAL / "egevang-heldout.jsonl",
+        "alternate",
+        pages=True,
+        kinds=LO_KINDS,
     ),
     EvalSet(
         "libreoffice-keyword",
@@ -281,6 +292,36 @@ def check_pages(
     return counts
 
 
+# --- Egevang pages -----------------------------------------------------------------------
+
+
+def markdown_headings(page: Path) -> list[str]:
+    """The page's title and subheadings (its ``#`` lines)."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    return [line.lstrip("#").strip() for line in lines if line.startswith("#")]
+
+
+def check_egevang(eval_set: EvalSet, problems: Problems) -> Counter:
+    """Relevant pages exist in eval/egevang/; a paraphrase shares no content word with the
+    title or a subheading of any of its pages, a natural question shares one."""
+    counts: Counter = Counter()
+    for row in eval_set.rows:
+        where = f"{eval_set.name} {row['id']}"
+        missing = [p for p in row["relevant_pages"] if not (EGEVANG / p).is_file()]
+        for page in missing:
+            problems.add(where, f"{page} is not in eval/egevang/")
+        if missing or row.get("kind") not in ("natural", "paraphrase"):
+            continue
+        headings = [h for p in row["relevant_pages"] for h in markdown_headings(EGEVANG / p)]
+        shared = shared_words(row["query"], " ".join(headings))
+        counts["shares a heading word" if shared else "shares no heading word"] += 1
+        if row["kind"] == "paraphrase" and shared:
+            problems.add(where, f"paraphrase shares {shared} with the headings {headings!r}")
+        if row["kind"] == "natural" and not shared:
+            problems.add(where, "natural shares no heading word: mark it paraphrase")
+    return counts
+
+
 # --- seed spans ---------------------------------------------------------------------------
 
 
@@ -324,8 +365,9 @@ def check_rows(eval_set: EvalSet, problems: Problems) -> None:
             problems.add(where, f"unknown kind {kind!r}")
         if (kind == "none") != (not row[key]):
             problems.add(where, "kind 'none' has no relevant items, other kinds have some")
-        if eval_set.pages and not 1 <= len(row[key]) <= 3 and kind != "none":
-            problems.add(where, "name 1-3 relevant pages")
+        most = 4 if eval_set.name == "egevang" else 3  # its FAQ pages repeat other pages
+        if eval_set.pages and not 1 <= len(row[key]) <= most and kind != "none":
+            problems.add(where, f"name 1-{most} relevant pages")
 
 
 def check_minimums(eval_set: EvalSet, problems: Problems) -> None:
@@ -383,11 +425,12 @@ def main(argv: list[str] | None = None) -> int:
         check_split(eval_set, problems)
         check_minimums(eval_set, problems)
     check_unique(problems)
-    check_keyword_union(SETS[2], problems)
+    check_keyword_union(SETS[3], problems)
     title_counts = check_pages(SETS[0], args.help_dir, problems, sample_pages())
     # The keyword set was drawn from the whole help, not from the sample.
-    check_pages(SETS[2], args.help_dir, problems, None)
+    check_pages(SETS[3], args.help_dir, problems, None)
     check_spans(SETS[1], problems)
+    heading_counts = check_egevang(SETS[2], problems)
 
     for eval_set in SETS:
         print(summary_line(eval_set))
@@ -400,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print("title checks skipped: pass --help-dir (see bench/get-libreoffice-help-da.sh)")
+    print(
+        "egevang vs headings: " + ", ".join(f"{k} {n}" for k, n in sorted(heading_counts.items()))
+    )
     for problem in problems:
         print("PROBLEM", problem)
     print(f"{len(problems)} problem(s)")
