@@ -96,6 +96,7 @@ class EvalSet:
     split: str  # "alternate" (within each kind, by id) or "sha1" (parity of sha1(id))
     pages: bool  # relevant_pages (page set) or relevant (span set)
     kinds: set[str] | None = None
+    most_pages: int = 3  # relevant pages a page question may name
     dev_rows: list[dict] = field(default_factory=list)
     heldout_rows: list[dict] = field(default_factory=list)
 
@@ -128,6 +129,7 @@ SETS = [
         "alternate",
         pages=True,
         kinds=LO_KINDS,
+        most_pages=4,  # its FAQ pages repeat other pages
     ),
     EvalSet(
         "libreoffice-keyword",
@@ -229,6 +231,19 @@ def shared_words(query: str, text: str) -> list[str]:
     return sorted(w for w in content_words(query) if any(words_related(w, o) for o in other))
 
 
+def check_kind_by_words(
+    row: dict, where: str, names: list[str], what: str, problems: Problems, counts: Counter
+) -> None:
+    """A ``paraphrase`` question shares no content word with ``names`` (its pages' titles or
+    headings), a ``natural`` one shares one; ``counts`` gets which of the two it is."""
+    shared = shared_words(row["query"], " ".join(names))
+    counts[f"shares a {what} word" if shared else f"shares no {what} word"] += 1
+    if row["kind"] == "paraphrase" and shared:
+        problems.add(where, f"paraphrase shares {shared} with the {what}s {names!r}")
+    if row["kind"] == "natural" and not shared:
+        problems.add(where, f"natural shares no {what} word: mark it paraphrase")
+
+
 # --- LibreOffice pages --------------------------------------------------------------------
 
 
@@ -277,12 +292,7 @@ def check_pages(
         if help_dir is None or row.get("kind") not in ("natural", "paraphrase"):
             continue
         titles = [t for p in row["relevant_pages"] for t in page_titles(help_dir, p) if t]
-        shared = shared_words(row["query"], " ".join(titles))
-        counts["shares a title word" if shared else "shares no title word"] += 1
-        if row["kind"] == "paraphrase" and shared:
-            problems.add(where, f"paraphrase shares {shared} with the title {titles!r}")
-        if row["kind"] == "natural" and not shared:
-            problems.add(where, "natural shares no title word: mark it paraphrase")
+        check_kind_by_words(row, where, titles, "title", problems, counts)
         if any(normalise(title) in normalise(row["query"]) for title in titles):
             problems.add(where, "the query contains the page title verbatim")
         terms = [t for p in row["relevant_pages"] for t in page_index_terms(help_dir, p)]
@@ -313,12 +323,7 @@ def check_egevang(eval_set: EvalSet, problems: Problems) -> Counter:
         if missing or row.get("kind") not in ("natural", "paraphrase"):
             continue
         headings = [h for p in row["relevant_pages"] for h in markdown_headings(EGEVANG / p)]
-        shared = shared_words(row["query"], " ".join(headings))
-        counts["shares a heading word" if shared else "shares no heading word"] += 1
-        if row["kind"] == "paraphrase" and shared:
-            problems.add(where, f"paraphrase shares {shared} with the headings {headings!r}")
-        if row["kind"] == "natural" and not shared:
-            problems.add(where, "natural shares no heading word: mark it paraphrase")
+        check_kind_by_words(row, where, headings, "heading", problems, counts)
     return counts
 
 
@@ -365,7 +370,7 @@ def check_rows(eval_set: EvalSet, problems: Problems) -> None:
             problems.add(where, f"unknown kind {kind!r}")
         if (kind == "none") != (not row[key]):
             problems.add(where, "kind 'none' has no relevant items, other kinds have some")
-        most = 4 if eval_set.name == "egevang" else 3  # its FAQ pages repeat other pages
+        most = eval_set.most_pages
         if eval_set.pages and not 1 <= len(row[key]) <= most and kind != "none":
             problems.add(where, f"name 1-{most} relevant pages")
 
