@@ -32,12 +32,16 @@ query time):
   baseline, one it cannot answer does not (seed dev: AUC 0.97 against 0.90 for the raw
   best cosine). ``best_cover``: the query's best ``cover_known``; ``best_bm25``: the query's
   best ``bm25`` (a question whose words are rare in the corpus and meet in one passage).
-* ``corpus_size``: log of the number of passages in the snapshot. The best-of features above
-  are maxima over the corpus, and a maximum grows with the number it is taken over: on the
-  whole LibreOffice help (18,340 passages) a question it cannot answer finds a closer passage,
-  a better BM25 match and more of its words than on a 600-page sample of it, so a model
-  fitted without the size called every question answerable there. With it the answerability
-  model learns how much less the same best match means in a bigger corpus.
+* ``top_margin``: the best passage cosine minus the :data:`MARGIN_RANK`-th best among the
+  candidates (the last one in a smaller corpus). Relative to the corpus itself: on pages
+  that all speak of one domain (housing), a question they do not answer is still close to
+  many passages, but none stands out from the crowd, while the page that answers does. It
+  also carries the corpus's size: the best-of features above are maxima over the corpus,
+  and a maximum grows with the number it is taken over (on the whole LibreOffice help, a
+  question it cannot answer finds a closer passage than on a 600-page sample of it), but so
+  does the 50th best, so the margin shrinks where the same best match means less. It
+  replaced the log of the passage count, whose fitted weight fell to nothing beside it
+  (docs/BENCHMARKS.md).
 
 * ``english_share``: how English the query is (:func:`.readable.english_share`), so that
   the answerability model reads ``known_share`` and the lexical evidence of an English
@@ -70,6 +74,7 @@ from .sentence_index import SentenceIndex
 
 CANDIDATES = 100  # per retriever
 BASELINE_SAMPLE = 512  # passages, evenly spaced, whose mean cosine is a query's baseline
+MARGIN_RANK = 50  # top_margin: the best passage cosine minus the one at this rank
 
 DENSE_FEATURES = (
     "cos_passage",
@@ -80,7 +85,6 @@ DENSE_FEATURES = (
     "dense_rr",
     "doc_cos",
     "top_cos",
-    "corpus_size",
 )
 LEXICAL_FEATURES = (
     "bm25",
@@ -96,18 +100,18 @@ FUSION_FEATURES = ("dense_norm", "lexical_norm", "convex", "cover_known")
 ANSWER_FEATURES = (
     "top_lift",
     "top_cos",
+    "top_margin",
     "best_cover",
     "known_share",
     "best_bm25",
     "query_words",
-    "corpus_size",
     "english_share",
 )
 FEATURES = (
     DENSE_FEATURES
     + LEXICAL_FEATURES
     + FUSION_FEATURES
-    + ("top_lift", "best_cover", "best_bm25", "english_share")
+    + ("top_lift", "top_margin", "best_cover", "best_bm25", "english_share")
 )
 EXTRA_COLUMNS = ("readable_share",)  # no model feature: the relevance gate (see .relevance)
 RANK_FEATURES = (
@@ -167,6 +171,14 @@ def _normalised(ordered: Sequence[int], found: Sequence[tuple[int, float]]) -> n
             for r in ordered
         ]
     )
+
+
+def _margin(passage_cosines: np.ndarray) -> float:
+    """The best cosine minus the MARGIN_RANK-th best (the last when there are fewer)."""
+    if not len(passage_cosines):
+        return 0.0
+    ordered = np.sort(passage_cosines)[::-1]
+    return float(ordered[0] - ordered[min(MARGIN_RANK, len(ordered)) - 1])
 
 
 def _rank_feature(rows: Sequence[int]) -> dict[int, float]:
@@ -314,7 +326,7 @@ class EvidenceSource:
             "doc_cos": np.array([doc_best[d] for d in documents]),
             "top_cos": np.full(len(rows), top),
             "top_lift": np.full(len(rows), top - baseline),
-            "corpus_size": np.full(len(rows), math.log(max(1, len(self.catalog.passages)))),
+            "top_margin": np.full(len(rows), _margin(cos[:, 0])),
         }
 
     def _fusion_columns(

@@ -12,13 +12,13 @@ alone, and 0 for gibberish, which otherwise looks as answerable as a real questi
 models (the dev halves hold no gibberish to fit on).
 
 * ``answer`` reads query-level evidence only (:data:`~.features.ANSWER_FEATURES`: how far
-  the best cosine stands above the query's baseline, the raw best cosine, the share of the
-  query covered, the share of its words the corpus knows, the best BM25, the query's
-  length, the corpus's size and how English the query is). It is fitted on one row per dev
-  question, answerable against no-answer, with the two classes weighed equally. The best-of
-  evidence grows with the corpus whether it answers or not, so the fit takes sets asked of
-  corpora of different sizes; ``fusion fit --answer-only`` refits this model and the floor
-  and keeps the ranking models.
+  the best cosine stands above the query's baseline, the raw best cosine, how far the best
+  passage stands above the 50th best, the share of the query covered, the share of its
+  words the corpus knows, the best BM25, the query's length and how English the query is).
+  It is fitted on one row per dev question, answerable against no-answer, with the two
+  classes weighed equally. The best-of evidence grows with the corpus whether it answers or
+  not, so the fit takes sets asked of corpora of different sizes; ``fusion fit
+  --answer-only`` refits this model and the floor and keeps the ranking models.
 * ``hit`` reads :data:`~.features.RANK_FEATURES` (absolute and relative evidence: cosines
   of passage, sentence and heading, gaps to the query's best, ranks, the convex strategy's
   score) and is fitted on the candidates of answerable dev questions only: a linear model

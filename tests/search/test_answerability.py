@@ -1,11 +1,11 @@
-"""The answerability half of relevance: the corpus's size and the question's language are
-read as such, and `vidensbank fusion fit --answer-only` refits that half alone."""
+"""The answerability half of relevance: how far the best passage stands out from the corpus
+and the question's language are read as such, and `vidensbank fusion fit --answer-only`
+refits that half alone."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ import pytest
 
 from vidensbank.commands.fusion import run_fit
 from vidensbank.search.dictionaries import HUNSPELL_DIR
-from vidensbank.search.features import ANSWER_FEATURES, FeatureTable
+from vidensbank.search.features import ANSWER_FEATURES, MARGIN_RANK, FeatureTable
 from vidensbank.search.readable import english_share
 from vidensbank.search.relevance import RelevanceModel
 
@@ -45,19 +45,6 @@ def _with(table: FeatureTable, name: str, value: float) -> FeatureTable:
     return dataclasses.replace(table, values=values)
 
 
-def test_the_corpus_size_is_a_feature_and_the_same_match_means_less_in_a_bigger_corpus(
-    seed_searcher,
-) -> None:
-    table = _table(seed_searcher, "hvordan undgår vi udsættelser?")
-    size = table.column("corpus_size")
-    assert np.all(size == math.log(len(seed_searcher.catalog.passages)))
-    answer = seed_searcher.model.answer
-    assert "corpus_size" in answer.features
-    here = answer.predict(table)[0]
-    hundredfold = answer.predict(_with(table, "corpus_size", size[0] + math.log(100)))[0]
-    assert hundredfold < here
-
-
 @pytest.mark.skipif(not HAS_DANISH, reason="needs Debian's hunspell-da")
 def test_an_english_question_is_not_held_unanswerable_for_its_unknown_words(
     seed_searcher,
@@ -71,6 +58,27 @@ def test_an_english_question_is_not_held_unanswerable_for_its_unknown_words(
     as_english = answer.predict(table)[0]
     as_danish = answer.predict(_with(table, "english_share", 0.0))[0]
     assert as_english > 2 * as_danish
+
+
+def test_the_margin_over_the_crowd_is_read_and_a_wider_one_means_more_answerable(
+    seed_searcher,
+) -> None:
+    """top_margin is the best passage cosine minus the 50th best of the whole corpus (the
+    dense retriever's candidates hold the 100 best; the seed has fewer than 50 passages, so
+    it is the last), and the shipped answerability model reads a best passage that stands
+    out from the crowd as more likely an answer."""
+    query = "hvordan undgår vi udsættelser?"
+    table = _table(seed_searcher, query)
+    vector = seed_searcher.embedder.encode_queries([query])[0]
+    passages = np.sort(seed_searcher.evidence.passage_vectors @ vector)[::-1]
+    assert len(passages) < MARGIN_RANK
+    margin = table.column("top_margin")
+    assert np.allclose(margin, passages[0] - passages[-1], atol=1e-5)
+    answer = seed_searcher.model.answer
+    assert "top_margin" in answer.features
+    here = answer.predict(table)[0]
+    assert answer.predict(_with(table, "top_margin", margin[0] + 0.03))[0] > here
+    assert answer.predict(_with(table, "top_margin", 0.0))[0] < here
 
 
 def _fit_args(out: Path, answer_only: bool) -> argparse.Namespace:

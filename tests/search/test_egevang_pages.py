@@ -1,7 +1,8 @@
 """The engine on eval/egevang/: a housing organisation's web pages (invented for the
-evaluation, none of its questions fitted on), against the plain reference in the same run.
-A guard that the relevance model carries over to pages of another kind than the corpora it
-was fitted on (see docs/BENCHMARKS.md for the figures)."""
+evaluation), against the plain reference in the same run. The ranking models are fitted on
+the seed and LibreOffice dev halves only, and the answerability model on Egevang's dev half
+as well, so both halves guard how the ranking carries over to pages of another kind, and
+the held-out half how the floor does (see docs/BENCHMARKS.md for the figures)."""
 
 from __future__ import annotations
 
@@ -53,4 +54,4 @@ def test_the_default_floor_keeps_answers_and_empties_some_no_answer_questions(
 ) -> None:
     no_answer = reports[half].no_answer
     assert no_answer.kept["hybrid"] >= 0.95
-    assert no_answer.rate["hybrid"] >= 0.4  # issue 13 asks 0.8: not met here (see the docs)
+    assert no_answer.rate["hybrid"] >= 0.55  # issue 13 asks 0.8: met on the held-out half only
