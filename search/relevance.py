@@ -138,9 +138,9 @@ class RelevanceModel:
             "floor": round(self.floor, 4),
             "gate": list(self.gate),
             "models": {
-                "hit": asdict(self.hit),
-                "answer": asdict(self.answer),
-                "lexical": asdict(self.lexical),
+                "hit": _model_json(self.hit),
+                "answer": _model_json(self.answer),
+                "lexical": _model_json(self.lexical),
             },
             **self.info,
         }
@@ -181,6 +181,14 @@ class RelevanceModel:
             info=info,
             gate=tuple(data.get("gate", DEFAULT_GATE)),
         )
+
+
+def _model_json(model: LogisticModel) -> dict[str, Any]:
+    """A model's fields; ``trees`` only when it has some (only the hit model does)."""
+    data = asdict(model)
+    if not model.trees:
+        del data["trees"]
+    return data
 
 
 def _readable_json(data: dict[str, Any]) -> str:

@@ -88,7 +88,7 @@ def test_a_model_file_of_the_linear_format_still_loads(tmp_path) -> None:
     data = RelevanceModel.load().to_json()
     data["format"] = "vidensbank.relevance/2"
     for model in data["models"].values():
-        model.pop("trees")
+        model.pop("trees", None)
     (tmp_path / "old.json").write_text(json.dumps(data), encoding="utf-8")
     old = RelevanceModel.load(tmp_path / "old.json")
     assert not old.hit.trees and old.hit.coef == RelevanceModel.load().hit.coef
