@@ -13,8 +13,9 @@ Checks (any failure makes the exit status 1):
   the Egevang set's pages are in eval/egevang/;
 * span sets: every span occurs inside one paragraph of the seed publication after the
   normalisation that ``vidensbank eval`` applies (search/eval.py ``normalise``);
-* each set's dev/heldout halves follow the split rule that eval/README.md states, and the
-  keyword halves together are exactly eval/libreoffice-dev.jsonl;
+* each set's dev/heldout halves follow the split rule that eval/README.md states (a set
+  without a dev file is held out whole), and the keyword halves together are exactly
+  eval/libreoffice-dev.jsonl;
 * the minimum counts per kind from issue 13;
 * "paraphrase" means no shared content word: a LibreOffice paraphrase question shares no
   content word with its pages' titles (``<title>`` and ``<h1>``), a seed paraphrase question
@@ -88,12 +89,13 @@ SEED_MINIMUMS = [(("natural", "paraphrase", "english"), 40), (("english",), 4), 
 
 @dataclass
 class EvalSet:
-    """One dev/heldout pair of JSON Lines files and the rule that splits them."""
+    """One dev/heldout pair of JSON Lines files and the rule that splits them (a set with
+    no dev file is held out whole)."""
 
     name: str
-    dev: Path
+    dev: Path | None
     heldout: Path
-    split: str  # "alternate" (within each kind, by id) or "sha1" (parity of sha1(id))
+    split: str  # "alternate" (within each kind, by id), "sha1" (parity of sha1(id)) or "none"
     pages: bool  # relevant_pages (page set) or relevant (span set)
     kinds: set[str] | None = None
     most_pages: int = 3  # relevant pages a page question may name
@@ -138,6 +140,16 @@ SETS = [
         "sha1",
         pages=True,
     ),
+    # No-answer questions on topics no question of the Egevang halves asks (whose no-answer
+    # questions come in pairs on one topic, one in each half): held out whole.
+    EvalSet(
+        "egevang-new-topics",
+        None,
+        EVAL / "egevang-new-topics.jsonl",
+        "none",
+        pages=True,
+        kinds={"none"},
+    ),
 ]
 
 
@@ -172,6 +184,8 @@ def in_dev(eval_set: EvalSet, row: dict, position: int) -> bool:
 
 
 def check_split(eval_set: EvalSet, problems: Problems) -> None:
+    if eval_set.dev is None:
+        return  # held out whole: nothing to split
     by_kind: dict[str, list[tuple[str, bool]]] = {}
     for half, rows in ((True, eval_set.dev_rows), (False, eval_set.heldout_rows)):
         for row in rows:
@@ -424,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     problems = Problems()
     for eval_set in SETS:
-        eval_set.dev_rows = read_jsonl(eval_set.dev, problems)
+        eval_set.dev_rows = read_jsonl(eval_set.dev, problems) if eval_set.dev else []
         eval_set.heldout_rows = read_jsonl(eval_set.heldout, problems)
         check_rows(eval_set, problems)
         check_split(eval_set, problems)

@@ -364,6 +364,9 @@ def format_report(report: EvalReport) -> str:
     lines = [
         f"{'group':<{width}}{'n':>5}  {'mode':<{mode_width}}" + "".join(f"{m:>9}" for m in METRICS)
     ]
+    if not report.counts["all"]:  # only no-answer questions: nothing to rank
+        lines = []
+        groups = []
     for group in groups:
         for mode in report.modes:
             values = report.table[mode].get(group, {})

@@ -15,6 +15,7 @@ from vidensbank.search.eval import EvalReport, evaluate_modes, read_queries
 
 ROOT = Path(__file__).resolve().parents[2]
 HALVES = ("egevang-dev.jsonl", "egevang-heldout.jsonl")
+NEW_TOPICS = "egevang-new-topics.jsonl"  # no-answer questions on topics the halves do not ask
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EvalReport]:
         half: evaluate_modes(
             searcher, reference, read_queries(ROOT / "eval" / half), floor=searcher.min_relevance
         )
-        for half in HALVES
+        for half in (*HALVES, NEW_TOPICS)
     }
 
 
@@ -54,4 +55,14 @@ def test_the_default_floor_keeps_answers_and_empties_some_no_answer_questions(
 ) -> None:
     no_answer = reports[half].no_answer
     assert no_answer.kept["hybrid"] >= 0.95
-    assert no_answer.rate["hybrid"] >= 0.55  # issue 13 asks 0.8: met on the held-out half only
+    assert no_answer.rate["hybrid"] >= 0.55  # 0.8 asked: met on held-out, whose topics dev shares
+
+
+def test_the_floor_empties_some_no_answer_questions_on_topics_nothing_was_fitted_on(
+    reports,
+) -> None:
+    """The halves' no-answer questions pair their topics across dev and held-out; these 40 are
+    on other topics and held out whole, so they show what the floor does on a new question."""
+    no_answer = reports[NEW_TOPICS].no_answer
+    assert no_answer.questions == 40
+    assert no_answer.rate["hybrid"] >= 0.3  # 0.40 at the shipped floor (see the docs)

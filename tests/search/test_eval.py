@@ -112,6 +112,15 @@ def test_no_answer_questions_stay_out_of_the_ranking_and_meet_the_floor() -> Non
     assert "nothing above the floor: 0.500" in format_report(lower)
 
 
+def test_a_file_of_no_answer_questions_only_reports_the_floor_without_a_ranking_table() -> None:
+    queries = [EvalQuery("n1", "skimmel", "none"), EvalQuery("n2", "parabol", "none")]
+    results = {"skimmel": [Ranked("beta", "d", 0.2)], "parabol": [Ranked("beta", "d", 0.8)]}
+    report = evaluate(queries, lambda q, mode: results[q], lambda d: d, ["hybrid"], floor=0.5)
+    text = format_report(report)
+    assert "MRR@10" not in text and "group" not in text
+    assert "no-answer questions: 2" in text and "nothing above the floor: 0.500" in text
+
+
 def test_no_answer_figure_is_not_available_without_a_floor_or_a_relevance() -> None:
     queries = [EvalQuery("a", "alfa", "k", spans=["alfa"]), EvalQuery("n", "x", "none")]
     plain = [Ranked("alfa", "d")]  # a hit without a relevance, like the reference's
