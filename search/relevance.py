@@ -132,6 +132,11 @@ class RelevanceModel:
                 relevance = relevance * np.clip(table.column(name), 0.0, 1.0)
         return relevance
 
+    def features(self) -> set[str]:
+        """Every column the models read (a model of an older version may read one that
+        :mod:`.features` no longer computes)."""
+        return {*self.hit.features, *self.answer.features, *self.lexical.features, *self.gate}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,

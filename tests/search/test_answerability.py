@@ -118,6 +118,36 @@ def test_answer_only_refit_keeps_the_ranking_and_refits_answerability_and_floor(
     assert RelevanceModel.load(everything).hit != shipped.hit
 
 
+def test_answer_only_refit_replaces_a_model_that_reads_a_feature_no_longer_computed(
+    seed_settings, seed_searcher, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A model file from an older version whose answerability model reads the corpus's
+    passage count (since replaced by top_margin): `--answer-only` keeps its ranking models,
+    prints no "before" figures it cannot compute, and writes a model that reads only what
+    this version computes."""
+    shipped = RelevanceModel.load()
+    answer = shipped.answer
+    older = dataclasses.replace(
+        shipped,
+        answer=dataclasses.replace(
+            answer,
+            features=(*answer.features, "corpus_size"),
+            mean=(*answer.mean, 8.0),
+            scale=(*answer.scale, 1.6),
+            coef=(*answer.coef, -0.8),
+        ),
+    )
+    out = tmp_path / "model.json"
+    older.save(out)
+    assert run_fit(_fit_args(out, answer_only=True), seed_settings) == 0
+    printed = capsys.readouterr().out
+    assert "does not compute (corpus_size)" in printed
+    refit = RelevanceModel.load(out)
+    assert refit.hit == shipped.hit and refit.answer.features == ANSWER_FEATURES
+    relevance = refit.predict(_table(seed_searcher, "hvordan undgår vi udsættelser?"))
+    assert len(relevance) and relevance.min() >= 0.0 and relevance.max() <= 1.0
+
+
 def test_a_page_question_whose_pages_are_not_indexed_is_not_labelled_answerable(
     seed_searcher,
 ) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..search.embed.query_cache import QueryCachingEmbedder
 from ..search.eval import EvalReport, evaluate_modes, format_side_by_side, read_queries
+from ..search.features import EXTRA_COLUMNS, FEATURES, LEXICAL_FEATURES
 from ..search.relevance import DEFAULT_MODEL, RelevanceModel
 from ..search.relevance_fit import (
     LabelledQuery,
@@ -99,7 +100,7 @@ def run_fit(args: argparse.Namespace, settings: Settings) -> int:
     older format) and after on both halves, then write the model unless --dry-run."""
     # every question is embedded once, however many models and halves are scored
     embedder = QueryCachingEmbedder(query_embedder(settings), size=50_000)
-    old = RelevanceModel.load_or_none(args.out if args.out.is_file() else DEFAULT_MODEL)
+    old, before_model = _in_force(args)
     files = _files(args, settings)
     dev: list[LabelledQuery] = []
     heldout: list[LabelledQuery] = []
@@ -112,12 +113,15 @@ def run_fit(args: argparse.Namespace, settings: Settings) -> int:
     if args.answer_only and old is None:
         raise SnapshotError("--answer-only needs a model in force to keep the ranking of")
     new = fit_model(dev, ranking=old if args.answer_only else None)
-    info = _info(files, old, new, dev, heldout)
+    info = _info(files, before_model, new, dev, heldout)
     new = RelevanceModel(new.hit, new.answer, new.lexical, new.floor, info, new.gate)
     for item in files:
-        if old is not None:
+        if before_model is not None:
             before = _reports(
-                Searcher(item.snapshot, embedder, model=old), item, old.floor, "before"
+                Searcher(item.snapshot, embedder, model=before_model),
+                item,
+                before_model.floor,
+                "before",
             )
         else:
             convex = Searcher(item.snapshot, embedder, fusion="convex", model=new)
@@ -129,6 +133,27 @@ def run_fit(args: argparse.Namespace, settings: Settings) -> int:
         new.save(args.out)
         print(f"\nWrote {args.out}")
     return 0
+
+
+def _in_force(
+    args: argparse.Namespace,
+) -> tuple[RelevanceModel | None, RelevanceModel | None]:
+    """The model in force (whose ranking --answer-only keeps) and the model to print the
+    "before" figures of: None when the one in force reads a feature that this version no
+    longer computes (a model fitted by an older version)."""
+    old = RelevanceModel.load_or_none(args.out if args.out.is_file() else DEFAULT_MODEL)
+    computed = {*FEATURES, *LEXICAL_FEATURES, *EXTRA_COLUMNS}
+    if old is None or old.features() <= computed:
+        return old, old
+    missing = ", ".join(sorted(old.features() - computed))
+    if args.answer_only and not {*old.hit.features, *old.lexical.features} <= computed:
+        raise SnapshotError(
+            f"The model in force ranks with features this version does not compute ({missing});"
+            " refit it without --answer-only"
+        )
+    print(f"The model in force reads features this version does not compute ({missing}): no")
+    print("before figures (--answer-only keeps its hit and lexical models).")
+    return old, None
 
 
 CURVE = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
