@@ -444,16 +444,19 @@ def main(argv: list[str] | None = None) -> int:
         check_split(eval_set, problems)
         check_minimums(eval_set, problems)
     check_unique(problems)
-    check_keyword_union(SETS[3], problems)
-    title_counts = check_pages(SETS[0], args.help_dir, problems, sample_pages())
+    named = {eval_set.name: eval_set for eval_set in SETS}
+    check_keyword_union(named["libreoffice-keyword"], problems)
+    title_counts = check_pages(
+        named["libreoffice-natural"], args.help_dir, problems, sample_pages()
+    )
     # The keyword set was drawn from the whole help, not from the sample.
-    check_pages(SETS[3], args.help_dir, problems, None)
-    check_spans(SETS[1], problems)
-    heading_counts = check_egevang(SETS[2], problems)
+    check_pages(named["libreoffice-keyword"], args.help_dir, problems, None)
+    check_spans(named["seed-natural"], problems)
+    heading_counts = check_egevang(named["egevang"], problems)
 
     for eval_set in SETS:
         print(summary_line(eval_set))
-    apps = Counter(app_of(r) for r in SETS[0].rows if r.get("kind") != "none")
+    apps = Counter(app_of(r) for r in named["libreoffice-natural"].rows if r.get("kind") != "none")
     print("libreoffice-natural by module: " + ", ".join(f"{a} {n}" for a, n in apps.items()))
     if args.help_dir:
         print(

@@ -361,12 +361,12 @@ def format_report(report: EvalReport) -> str:
     groups = ["all", *sorted(g for g in report.counts if g != "all")]
     width = max(len(g) for g in groups) + 2
     mode_width = max(8, *(len(m) + 2 for m in report.modes))
-    lines = [
-        f"{'group':<{width}}{'n':>5}  {'mode':<{mode_width}}" + "".join(f"{m:>9}" for m in METRICS)
-    ]
     if not report.counts["all"]:  # only no-answer questions: nothing to rank
-        lines = []
         groups = []
+    header = f"{'group':<{width}}{'n':>5}  {'mode':<{mode_width}}" + "".join(
+        f"{m:>9}" for m in METRICS
+    )
+    lines = [header] if groups else []
     for group in groups:
         for mode in report.modes:
             values = report.table[mode].get(group, {})
