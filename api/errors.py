@@ -208,6 +208,9 @@ def on_http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+UNKNOWN_PARAMETER = "not a parameter of this endpoint (misspelt?)"
+
+
 def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = []
@@ -217,7 +220,9 @@ def on_validation_error(request: Request, exc: Exception) -> Response:
             {
                 "field": ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc),
                 "in": loc[0] if loc else "request",
-                "message": str(err.get("msg", "")),
+                "message": UNKNOWN_PARAMETER
+                if err.get("type") == "extra_forbidden"
+                else str(err.get("msg", "")),
             }
         )
     summary = "; ".join(f"{p['field'] or p['in']}: {p['message']}" for p in problems[:5])

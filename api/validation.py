@@ -5,18 +5,26 @@ The API declares its parameters with the ``Annotated`` types below and, for
 POST); FastAPI checks them and answers 422. A filter takes several values (a repeated
 parameter, or a JSON list). The page parses its query string with ``SearchParams.parse``, which
 applies the same limits with the same functions and raises ``InvalidParameter`` (the
-page answers 400, in Danish). Filter values are then checked against the snapshot's
+page answers 400, in Danish; a question of nothing visible is its start page). Filter values are then checked against the snapshot's
 facets by ``checked_filters`` (``UnknownFilterValue``: 422 in the API, 400 on the page).
 How each error becomes a response is decided once, in ``api/errors.py``."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Self
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from ..search.facets import FACET_KINDS
 from ..search.facets import checked_filters as check_against_facets
@@ -43,9 +51,24 @@ class InvalidParameter(ValueError):
         self.message = message
 
 
+def visible(value: str) -> str:
+    """``value`` without what no one types on purpose: control characters (NUL, escape
+    codes) become spaces, invisible format characters (soft hyphen, zero-width space,
+    byte-order mark) and stray surrogates go, so a word pasted with them reads as typed."""
+    kept = []
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            kept.append(" ")
+        elif category not in ("Cf", "Cs"):
+            kept.append(ch)
+    return "".join(kept)
+
+
 def query_text(value: str) -> str:
-    """The question with whitespace collapsed; 1–``MAX_QUERY_CHARS`` characters."""
-    value = " ".join(value.split())
+    """The question without control or invisible characters and with whitespace collapsed;
+    1–``MAX_QUERY_CHARS`` characters."""
+    value = " ".join(visible(value).split())
     if not value:
         raise InvalidParameter(
             "q", value, "the question is empty; type a few words, e.g. 'udsættelser'"
@@ -132,7 +155,7 @@ class SearchParams:
         parameters (as in the API); an empty ``q`` is the start page. Raises
         ``InvalidParameter``."""
         raw_q = params.get("q", "")
-        q = query_text(raw_q) if raw_q.strip() else ""
+        q = query_text(raw_q) if visible(raw_q).strip() else ""
         page = params.get("page", "").strip()
         everything = params.get("alle", "").strip()
         years = [y.strip() for y in _values(params, "year") if y.strip()]
@@ -236,7 +259,11 @@ def _filter_field(help_text: str) -> Any:
 
 class SearchRequest(BaseModel):
     """The parameters of a search: the query string of ``GET /api/search`` and the JSON
-    body of ``POST /api/search`` (one model, so both are checked alike)."""
+    body of ``POST /api/search`` (one model, so both are checked alike). A parameter it does
+    not know is refused rather than ignored: a misspelt filter ("them") would otherwise
+    silently widen the search."""
+
+    model_config = ConfigDict(extra="forbid")
 
     q: Annotated[
         str,

@@ -67,7 +67,10 @@ def readable_share(
     in_dictionary: Callable[[str], bool] = in_dictionaries,
 ) -> float:
     """The share of the query's content words that are words (see the module); 1.0 for a
-    query with no content word."""
+    query of function words only ("hvad er det"), 0.0 for one with no letter or digit at all
+    ("...", "???"): there is nothing in it to search for."""
+    if not any(ch.isalnum() for ch in query):
+        return 0.0
     words = list(dict.fromkeys(t.text for t in tokenize(query) if not is_query_stopword(t.text)))
     if not words:
         return 1.0

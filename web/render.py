@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from ..api.validation import MAX_QUERY_CHARS
+from ..api.validation import MAX_QUERY_CHARS, visible
 from .filters import danish_number, linkify, pages_label, paragraphs, web_url
 from .security import SECURITY_HEADERS
 from .texts import error_text, parameter_text, server_error_text, unknown_filter_text
@@ -80,7 +80,7 @@ def error_page(
     """The Danish error page; title and message default to the status's texts. The
     question stays in the search box so it can be corrected."""
     default_title, default_message = error_text(status_code)
-    q = request.query_params.get("q", "")[: MAX_QUERY_CHARS * 2]
+    q = visible(request.query_params.get("q", "")[: MAX_QUERY_CHARS * 2])
     context = {
         "status": status_code,
         "title": title or default_title,

@@ -54,6 +54,7 @@ def test_405(client: TestClient) -> None:
         {},
         {"q": ""},
         {"q": "   "},
+        {"q": "\x00\x01\u200b"},  # control and invisible characters only
         {"q": "x" * 501},
         {"q": "udsættelser", "k": 0},
         {"q": "udsættelser", "k": 51},
@@ -67,6 +68,36 @@ def test_422_for_invalid_parameters(client: TestClient, params: dict) -> None:
     error = assert_error(client.get("/api/search", params=params), 422, "invalid_request")
     assert "/docs" in error["message"]
     assert error["detail"][0]["field"]
+
+
+def test_control_and_invisible_characters_are_not_part_of_the_question(
+    client: TestClient,
+) -> None:
+    """A soft hyphen or zero-width space pasted inside a word, or a stray NUL, does not
+    change the question: the word reads as typed."""
+    plain = client.get("/api/search", params={"q": "udsættelser", "k": 3}).json()
+    pasted = client.get("/api/search", params={"q": "udsæt\u00adtel\u200bser\x00", "k": 3}).json()
+    assert pasted["query"] == "udsættelser"
+    assert [r["passage_id"] for r in pasted["results"]] == [
+        r["passage_id"] for r in plain["results"]
+    ]
+
+
+def test_an_unknown_search_parameter_is_named_not_ignored(client: TestClient) -> None:
+    """A misspelt filter ("them" for "theme") would otherwise widen the search unnoticed."""
+    for response, where in (
+        (client.get("/api/search", params={"q": "udsættelser", "them": "Biodiversitet"}), "query"),
+        (client.post("/api/search", json={"q": "udsættelser", "them": "Biodiversitet"}), "body"),
+    ):
+        error = assert_error(response, 422, "invalid_request")
+        assert error["detail"] == [
+            {
+                "field": "them",
+                "in": where,
+                "message": "not a parameter of this endpoint (misspelt?)",
+            }
+        ]
+        assert "them: not a parameter" in error["message"]
 
 
 def test_500_char_query_after_trimming_is_accepted(client: TestClient) -> None:

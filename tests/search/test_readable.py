@@ -23,6 +23,8 @@ def share(index: LexicalIndex, query: str, dictionary=None) -> float:
 def test_gibberish_is_not_readable(index: LexicalIndex) -> None:
     assert share(index, "qwxzyvbnmqwxz") == 0.0
     assert share(index, "asdf jkl") == 0.0
+    assert share(index, "...") == 0.0  # no letter or digit: nothing to search for
+    assert share(index, "?! – …") == 0.0
 
 
 def test_corpus_words_numbers_and_queries_without_content_words_are_readable(

@@ -241,7 +241,7 @@ def test_the_shipped_eval_set_meets_the_mrr_bar(seed_searcher) -> None:
     assert table["hybrid"]["MRR@10"] >= 0.95, table
 
 
-@pytest.mark.parametrize("query", ["qwxzyvbnmqwxz", "asdf jkl"])
+@pytest.mark.parametrize("query", ["qwxzyvbnmqwxz", "asdf jkl", "...", "?!"])
 def test_gibberish_gets_nothing_above_the_default_floor(seed_searcher, query: str) -> None:
     """Nothing, and no nearest topics either: a string of no language is near nothing."""
     response = seed_searcher.search(query)

@@ -32,6 +32,12 @@ def test_start_page_introduces_and_suggests(client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
 
 
+@pytest.mark.parametrize("q", ["", "   ", "\x00", "\u200b\u00ad"])
+def test_a_question_of_nothing_visible_is_the_start_page(client, q):
+    r = client.get("/", params={"q": q})
+    assert r.status_code == 200 and "Prøv fx at spørge" in r.text and "\x00" not in r.text
+
+
 def test_results_page(client):
     r = client.get("/", params={"q": QUESTION})
     assert r.status_code == 200
@@ -81,6 +87,7 @@ def test_no_results_suggests_what_to_do(client, seed_searcher):
     ("params", "message"),
     [
         ({"q": "a" * 501}, "Din søgning er for lang"),
+        ({"q": "a" * 501 + "\x00"}, "Din søgning er for lang"),
         ({"q": "x", "year": "abc"}, "Årstallet"),
         ({"q": "x", "page": "-1"}, "Sidetallet"),
         ({"q": "x", "page": "²"}, "Sidetallet"),
@@ -99,7 +106,7 @@ def test_no_results_suggests_what_to_do(client, seed_searcher):
 )
 def test_invalid_query_is_a_friendly_400(client, params, message):
     r = client.get("/", params=params)
-    assert r.status_code == 400
+    assert r.status_code == 400 and "\x00" not in r.text
     assert r.headers["content-type"].startswith("text/html")
     assert message in r.text and "Traceback" not in r.text
 
