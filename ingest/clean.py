@@ -37,10 +37,17 @@ _ROMAN_PAGE = re.compile(r"^\s*[ivxlc]{1,6}\s*$", re.IGNORECASE)
 _CREDIT_KINDS = (BlockKind.PARAGRAPH, BlockKind.LIST_ITEM, BlockKind.QUOTE, BlockKind.CAPTION)
 _SHORT_CAPTION = 250  # characters left after removing the credit
 _EDGE_LINES = 2  # lines at the top and bottom of a page that may be running headers
+# Control characters that are not whitespace (NUL, escape codes, C1 controls) become spaces;
+# zero-width characters (space, word joiner, a byte-order mark inside the text) go. The soft
+# hyphen stays until dehyphenate, which needs it to join a word broken across lines.
+_INVISIBLE = {
+    **{cp: " " for cp in (*range(0x20), *range(0x7F, 0xA0)) if not chr(cp).isspace()},
+    **dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None),
+}
 
 
 def clean_document(doc: LoadedDocument) -> LoadedDocument:
-    """Return a cleaned copy: NFC, no running headers/footers or page numbers,
+    """Return a cleaned copy: NFC without control characters, no running headers/footers or page numbers,
     de-hyphenated, credits moved into CAPTION blocks, whitespace collapsed."""
     blocks = [_normalized(b) for b in doc.blocks]
     blocks = drop_running_lines(blocks)
@@ -52,7 +59,7 @@ def clean_document(doc: LoadedDocument) -> LoadedDocument:
             text = _URL_THEN_PAGE.sub(r"\1", collapse_whitespace(part.text))
             if text and not _is_page_number(part, text, doc.page_count):
                 cleaned.append(replace(part, text=text))
-    title = collapse_whitespace(unicodedata.normalize("NFC", doc.title))
+    title = collapse_whitespace(_visible(doc.title))
     return replace(doc, title=title, blocks=cleaned)
 
 
@@ -76,10 +83,14 @@ def dehyphenate(text: str) -> str:
     return _BROKEN_WORD.sub(join, text)
 
 
+def _visible(text: str) -> str:
+    """NFC, without control or zero-width characters (see :data:`_INVISIBLE`)."""
+    return unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+
+
 def _normalized(block: Block) -> Block:
-    nfc = unicodedata.normalize
-    links = [Link(link.url, nfc("NFC", link.text)) for link in block.links]
-    return replace(block, text=nfc("NFC", block.text), links=links, credit=nfc("NFC", block.credit))
+    links = [Link(link.url, _visible(link.text)) for link in block.links]
+    return replace(block, text=_visible(block.text), links=links, credit=_visible(block.credit))
 
 
 # --- running headers and footers -------------------------------------------------

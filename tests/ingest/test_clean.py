@@ -100,6 +100,22 @@ def test_nfc_and_whitespace() -> None:
     assert unicodedata.is_normalized("NFC", cleaned.blocks[0].text)
 
 
+def test_control_and_zero_width_characters_are_dropped() -> None:
+    """A NUL or escape code in a text file, or a zero-width space pasted into a word, must
+    not reach the stored text, the title or the search."""
+    doc = LoadedDocument(
+        "test",
+        "Husorden\x00 for\x1b afdelingen",
+        [para("Vaske\u200brummet\x00 er\x7f åbent")],
+        "txt",
+    )
+    cleaned = clean_document(doc)
+    assert cleaned.title == "Husorden for afdelingen"
+    assert [b.text for b in cleaned.blocks] == ["Vaskerummet er åbent"]
+    soft_hyphen = clean_document(doc_of(para("boligorga\u00ad\nnisationen")))
+    assert [b.text for b in soft_hyphen.blocks] == ["boligorganisationen"]
+
+
 def test_bare_page_number_blocks_dropped_but_numbers_in_lists_kept() -> None:
     cleaned = clean_document(
         doc_of(para("Tekst."), para("16"), Block(BlockKind.LIST_ITEM, "3"), para("- 17 -"))
