@@ -62,6 +62,7 @@ def log_search(request: Request, response: SearchResponse, filters: Filters, sou
             mode=str(response.mode),
             filters=filter_values(filters),
             source=source,
+            best_relevance=max((hit.relevance for hit in response.results), default=None),
         )
         live = request.headers.get(LIVE_HEADER) == "1"
         writer.log_search(entry, client=client_key(request), live=live)

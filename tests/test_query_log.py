@@ -146,6 +146,49 @@ def test_a_full_or_busy_store_drops_the_entry_and_search_goes_on(served, data_co
 # ---------------------------------------------------------------- what counts as a search
 
 
+def test_the_best_hits_relevance_is_logged_with_the_search(served, data_copy) -> None:
+    """What the insights page needs to tell a question with only weak results from one with
+    a sure answer: the best returned hit's relevance (none for a question with no hit)."""
+    client = served()
+    answered = client.get("/api/search", params={"q": QUESTION}).json()
+    nothing = client.get("/api/search", params={"q": "qwxzyvbnmqwxz"}).json()
+    assert answered["results"] and nothing["total"] == 0
+    assert client.app.state.query_log.flush()
+    conn = sqlite3.connect(data_copy.store_path)
+    logged = conn.execute("SELECT query, best_relevance FROM query_log ORDER BY id").fetchall()
+    conn.close()
+    best = max(hit["relevance"] for hit in answered["results"])
+    assert logged == [(QUESTION, pytest.approx(best)), ("qwxzyvbnmqwxz", None)]
+
+
+def test_an_older_stores_log_gains_the_new_column_and_keeps_its_rows(tmp_path: Path) -> None:
+    """A store whose query_log predates best_relevance: the log adds the column when it
+    opens, the old rows stay (counted as neither weak nor sure), new ones carry it."""
+    from vidensbank.insights import Period, insights_for
+
+    path = tmp_path / "old.sqlite3"
+    Store(path).close()
+    old = sqlite3.connect(path)
+    old.execute("ALTER TABLE query_log DROP COLUMN best_relevance")  # as the log was before
+    moment = querylog.now()
+    old.execute(
+        "INSERT INTO query_log(asked_at, query, hits, mode, source) VALUES (?, ?, 3, 'hybrid', 'api')",
+        (querylog.timestamp(moment - timedelta(days=1)), "gammelt spørgsmål"),
+    )
+    old.commit()
+    old.close()
+    period = Period.last_days(7, moment + timedelta(seconds=5))
+    before = insights_for(path, period)  # read-only, column missing: no error, nothing weak
+    assert (before.searches, before.searches_weak) == (1, 0)
+    conn = querylog.open_log(path)
+    with conn:
+        querylog.record_search(conn, SearchEntry("svag", 2, "hybrid", best_relevance=0.03), moment)
+    conn.close()
+    after = insights_for(path, period)
+    assert (after.searches, after.searches_no_answer, after.searches_weak) == (2, 0, 1)
+    assert [q.query for q in after.no_answer] == ["svag"]
+
+
 def test_page_logs_a_question_once_not_its_later_pages_or_reloads(served, data_copy) -> None:
     client = served()
     for params in (

@@ -1,9 +1,13 @@
 """What the query log says about a period: the questions asked most, the questions with
-no sure answer, and the results judged not useful. Read by the ``/indsigt`` page.
+no sure answer or only weak results, and the results judged not useful. Read by the
+``/indsigt`` page.
 
 Questions are counted together when they differ only in case and spacing ("Udsættelser"
 and "udsættelser "); the wording asked most often is the one shown. A question has "no
-sure answer" when no hit reached the relevance floor (``hits`` = 0 in the log)."""
+sure answer" when no hit reached the relevance floor (``hits`` = 0 in the log), and "only
+weak results" when hits did but the best was below
+:data:`~vidensbank.search.relevance.WEAK_RELEVANCE` (searches logged before the best
+relevance was kept count as neither)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from .querylog import timestamp
-from .store import connect
+from .search.relevance import WEAK_RELEVANCE
+from .store import connect, table_columns
 
 TOP = 25  # rows per table
 
@@ -44,6 +49,7 @@ class Question:
     query: str
     count: int
     no_answer: int = 0
+    weak: int = 0  # asked with hits above the floor, but only weak ones
     last_asked: str = ""
 
     @property
@@ -66,6 +72,7 @@ class Insights:
     period: Period
     searches: int = 0
     searches_no_answer: int = 0
+    searches_weak: int = 0
     useful: int = 0
     not_useful: int = 0
     top: list[Question] = field(default_factory=list)
@@ -78,11 +85,11 @@ def group_key(query: str) -> str:
 
 
 def _merge(rows: Iterable[sqlite3.Row]) -> list[Question]:
-    """Rows of (query, n, none, last) merged by :func:`group_key`; the most asked wording
-    names the group. Sorted by count, then by last asked."""
+    """Rows of (query, n, none, weak, last) merged by :func:`group_key`; the most asked
+    wording names the group. Sorted by count, then by last asked."""
     groups: dict[str, Question] = {}
     wording: dict[str, int] = {}
-    for query, n, none, last in rows:
+    for query, n, none, weak, last in rows:
         key = group_key(query)
         group = groups.setdefault(key, Question(query, 0))
         if n > wording.get(key, 0):
@@ -90,15 +97,31 @@ def _merge(rows: Iterable[sqlite3.Row]) -> list[Question]:
             group.query = query
         group.count += n
         group.no_answer += none
+        group.weak += weak
         group.last_asked = max(group.last_asked, last)
     recent_first = sorted(groups.values(), key=lambda q: q.last_asked, reverse=True)
     return sorted(recent_first, key=lambda q: q.count, reverse=True)
 
 
-def _questions(conn: sqlite3.Connection, period: Period, *, no_answer_only: bool) -> list[Question]:
-    where = "asked_at >= ? AND asked_at < ?" + (" AND hits = 0" if no_answer_only else "")
+def _weak(conn: sqlite3.Connection) -> str:
+    """SQL that is 1 for a logged search with only weak results (0 in a store whose log
+    predates the best relevance)."""
+    if "best_relevance" not in table_columns(conn, "query_log"):
+        return "0"
+    return f"COALESCE(hits > 0 AND best_relevance < {WEAK_RELEVANCE!r}, 0)"
+
+
+def _questions(
+    conn: sqlite3.Connection, period: Period, *, unanswered_only: bool
+) -> list[Question]:
+    """Every question of the period, or only those asked with no sure answer or only weak
+    results (counted as often as they were asked so)."""
+    weak = _weak(conn)
+    where = "asked_at >= ? AND asked_at < ?"
+    if unanswered_only:
+        where += f" AND (hits = 0 OR {weak})"
     rows = conn.execute(
-        "SELECT query, COUNT(*), SUM(hits = 0), MAX(asked_at) FROM query_log"
+        f"SELECT query, COUNT(*), SUM(hits = 0), SUM({weak}), MAX(asked_at) FROM query_log"
         f" WHERE {where} GROUP BY query",
         period.bounds,
     )
@@ -123,9 +146,9 @@ def _not_useful(conn: sqlite3.Connection, period: Period) -> list[NotUseful]:
 
 
 def _totals(conn: sqlite3.Connection, period: Period, report: Insights) -> None:
-    searches, none = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(hits = 0), 0) FROM query_log"
-        " WHERE asked_at >= ? AND asked_at < ?",
+    searches, none, weak = conn.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(hits = 0), 0), COALESCE(SUM({_weak(conn)}), 0)"
+        " FROM query_log WHERE asked_at >= ? AND asked_at < ?",
         period.bounds,
     ).fetchone()
     useful, not_useful = conn.execute(
@@ -134,14 +157,15 @@ def _totals(conn: sqlite3.Connection, period: Period, report: Insights) -> None:
         period.bounds,
     ).fetchone()
     report.searches, report.searches_no_answer = int(searches), int(none)
+    report.searches_weak = int(weak)
     report.useful, report.not_useful = int(useful), int(not_useful)
 
 
 def read_insights(conn: sqlite3.Connection, period: Period, top: int = TOP) -> Insights:
     report = Insights(period)
     _totals(conn, period, report)
-    report.top = _questions(conn, period, no_answer_only=False)[:top]
-    report.no_answer = _questions(conn, period, no_answer_only=True)[:top]
+    report.top = _questions(conn, period, unanswered_only=False)[:top]
+    report.no_answer = _questions(conn, period, unanswered_only=True)[:top]
     report.not_useful_results = _not_useful(conn, period)[:top]
     return report
 

@@ -1,8 +1,8 @@
 """The query log and the feedback, in the store's ``query_log`` and ``feedback`` tables.
 
 What is kept, and nothing more: the question (whitespace collapsed), when it was asked (UTC,
-to the second), how many hits reached the relevance floor, the mode, the filters and
-whether it came from the page or the API; for a judgement, the question, the passage with
+to the second), how many hits reached the relevance floor and the best hit's relevance, the
+mode, the filters and whether it came from the page or the API; for a judgement, the question, the passage with
 its document and case titles (so the insights page can name them after the document is
 gone), useful or not, and the search it belongs to. No address, user agent, cookie or any
 other trace of who asked.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .store import SCHEMA, connect
+from .store import connect, create_schema
 
 BUSY_TIMEOUT_MS = 500  # a log write waits at most this long for the store; then it is dropped
 FEEDBACK_LINK_WINDOW = timedelta(hours=24)  # a judgement belongs to a search this recent
@@ -34,6 +34,7 @@ class SearchEntry:
     mode: str
     filters: dict[str, object] = field(default_factory=dict)
     source: str = "api"  # "page" or "api"
+    best_relevance: float | None = None  # of the best hit returned (None: no hit)
 
 
 @dataclass(frozen=True)
@@ -63,17 +64,17 @@ def now() -> datetime:
 
 def open_log(path: Path) -> sqlite3.Connection:
     """A connection to the store for the log, with a short busy timeout; creates the
-    tables of an older store (``CREATE TABLE IF NOT EXISTS``)."""
+    tables and columns an older store lacks (:func:`~vidensbank.store.create_schema`)."""
     conn = connect(path)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    conn.executescript(SCHEMA)
+    create_schema(conn)
     return conn
 
 
 def record_search(conn: sqlite3.Connection, entry: SearchEntry, at: datetime) -> int:
     cursor = conn.execute(
-        "INSERT INTO query_log(asked_at, query, hits, mode, filters, source)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO query_log(asked_at, query, hits, mode, filters, source, best_relevance)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             timestamp(at),
             normalise_query(entry.query),
@@ -81,6 +82,7 @@ def record_search(conn: sqlite3.Connection, entry: SearchEntry, at: datetime) ->
             entry.mode,
             json.dumps(entry.filters, ensure_ascii=False, sort_keys=True),
             entry.source,
+            entry.best_relevance,
         ),
     )
     return int(cursor.lastrowid or 0)

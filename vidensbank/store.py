@@ -102,7 +102,8 @@ CREATE TABLE IF NOT EXISTS query_log (
     hits INTEGER NOT NULL,
     mode TEXT NOT NULL,
     filters TEXT NOT NULL DEFAULT '{}',
-    source TEXT NOT NULL
+    source TEXT NOT NULL,
+    best_relevance REAL  -- the best hit's relevance (NULL: no hit, or logged before it was kept)
 );
 CREATE INDEX IF NOT EXISTS query_log_asked ON query_log(asked_at);
 CREATE INDEX IF NOT EXISTS query_log_query ON query_log(query, asked_at);
@@ -152,11 +153,32 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+# Columns added to a table after stores with it were made: SCHEMA gives new stores them,
+# create_schema adds them to an older store's table.
+ADDED_COLUMNS = (("query_log", "best_relevance", "REAL"),)
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """The tables a store lacks, and the :data:`ADDED_COLUMNS` its tables lack."""
+    conn.executescript(SCHEMA)
+    for table, column, declaration in ADDED_COLUMNS:
+        if column not in table_columns(conn, table):
+            try:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            except sqlite3.OperationalError as err:  # another process added it first
+                if "duplicate column" not in str(err):
+                    raise
+
+
+def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = connect(path)
-        self.conn.executescript(SCHEMA)
+        create_schema(self.conn)
         self.conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
             (str(SCHEMA_VERSION),),

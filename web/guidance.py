@@ -1,5 +1,6 @@
-"""What the search page offers besides results: "Mente du …?" for a misspelt question, and
-the nearest topics when no hit reaches the relevance floor.
+"""What the search page offers besides results: "Mente du …?" for a misspelt question, a
+notice when even the best hit is a weak match, and the nearest topics when no hit reaches
+the relevance floor.
 
 Both come from the searcher's response (``suggestion`` and ``nearest``); these functions
 only turn them into links. Every link keeps the page's filters (``SearchState.url``), and
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 
 from ..search import browse
 from ..search.catalog import Catalog
-from ..search.types import NearestTopic
+from ..search.relevance import WEAK_RELEVANCE
+from ..search.types import Hit, NearestTopic
 from .filters import path_parts
 from .state import SearchState
 
@@ -56,6 +58,14 @@ def spelling_suggestion(state: SearchState, suggestion: str | None) -> SpellingS
     aligned = len(suggested) == len(asked)
     words = [SuggestedWord(word, aligned and word != asked[n]) for n, word in enumerate(suggested)]
     return SpellingSuggestion(suggestion, state.url(q=suggestion), words)
+
+
+def weak_results(state: SearchState, results: list[Hit]) -> bool:
+    """Whether the page should say that even its best hit is a weak match: first page of
+    the sure results (the best hit is the first one), and it is below :data:`WEAK_RELEVANCE`."""
+    if state.page != 1 or state.everything or not results:
+        return False
+    return max(hit.relevance for hit in results) < WEAK_RELEVANCE
 
 
 def _section_href(catalog: Catalog, topic: NearestTopic) -> str:

@@ -19,7 +19,7 @@ from ..search.facets import FACET_KINDS
 from .feedback import record_page_search
 from .files import stored_file
 from .filters import result_count
-from .guidance import nearest_links, spelling_suggestion
+from .guidance import nearest_links, spelling_suggestion, weak_results
 from .render import STATIC_DIR, render
 from .state import SearchState
 from .texts import FACET_LABELS
@@ -72,6 +72,7 @@ def search_page(request: Request, searcher: SearcherDep) -> Response:
         facets=question_facets,
         has_facets=any(question_facets.values()),  # nothing to narrow: no filter column
         suggestion=spelling_suggestion(state, response.suggestion),
+        weak=weak_results(state, response.results),
         nearest=nearest_links(catalog, response.nearest),
         last_page=max(1, -(-response.total // PAGE_SIZE)),
         first_rank=response.offset + 1,

@@ -138,7 +138,7 @@ def test_nothing_personal_is_stored(writable) -> None:
         for row in rows(settings, f"PRAGMA table_info({table})")
     }
     assert columns == {
-        "id", "asked_at", "query", "hits", "mode", "filters", "source",
+        "id", "asked_at", "query", "hits", "mode", "filters", "source", "best_relevance",
         "given_at", "passage_id", "useful", "document_id", "document_title",
         "case_id", "case_title", "search_id",
     }  # fmt: skip

@@ -30,8 +30,9 @@ def insights_client(seed_settings, seed_searcher, tmp_path_factory):
 
 
 def _fill_log(path: Path) -> None:
-    """Questions at known ages: 3× "Udsættelser" (one spelt with a capital and spaces),
-    2 days ago; one with no sure answer 40 days ago; a 👎 20 days ago."""
+    """Questions at known ages: 3× "Udsættelser" (one spelt with a capital and spaces), one
+    with only weak results and one with a sure answer, 2 days ago; one with no sure answer
+    40 days ago; a 👎 20 days ago."""
     conn = querylog.open_log(path)
     moment = querylog.now()
     with conn:
@@ -40,6 +41,10 @@ def _fill_log(path: Path) -> None:
         for text in ("udsættelser", "udsættelser", "  Udsættelser "):
             entry = SearchEntry(text, 4, "hybrid")
             querylog.record_search(conn, entry, moment - timedelta(days=2))
+        weak = SearchEntry("vaskeri om natten", 2, "hybrid", best_relevance=0.04)
+        querylog.record_search(conn, weak, moment - timedelta(days=2))
+        sure = SearchEntry("grønne ambassadører", 3, "hybrid", best_relevance=0.6)
+        querylog.record_search(conn, sure, moment - timedelta(days=2))
         old = SearchEntry("råderet over haven", 0, "hybrid")
         querylog.record_search(conn, old, moment - timedelta(days=40))
         judged = FeedbackEntry("udsættelser", "p1", False, "d1", "Værdiskabende gentagelser")
@@ -63,6 +68,10 @@ def test_periods_count_what_happened_in_them(insights_client: TestClient) -> Non
     top = _table(week.text, "hyppigste")
     assert 'udsættelser</th><td class="num">3</td>' in top.replace("\n", "")
     assert "råderet" not in week.text  # 40 days ago
+    unanswered = _table(week.text, "uden-svar").replace("\n", "")
+    assert 'vaskeri om natten</th><td class="num">1</td><td class="num">1</td>' in unanswered
+    assert "grønne ambassadører" not in unanswered and "udsættelser" not in unanswered
+    assert "<strong>1</strong> kun med svage resultater" in week.text
     assert "Ingen resultater er vurderet ikke nyttige" in week.text  # the 👎 is 20 days old
     quarter = insights_client.get("/indsigt?periode=90", headers=BEARER).text
     assert "råderet over haven" in _table(quarter, "uden-svar")

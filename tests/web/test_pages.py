@@ -7,6 +7,11 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.conftest import ROOT
+from vidensbank.api.validation import PAGE_SIZE
+from vidensbank.search.eval import read_queries
+from vidensbank.search.relevance import WEAK_RELEVANCE
+
 QUESTION = "hvordan kan vi forebygge udsættelser?"
 EXPECTED = {"Økonomisk rådgivning", "Det vestsjællandske samarbejde", "Domea.dk"}
 CASE = "vaerdiskabende-gentagelser-2023--oekonomisk-raadgivning"
@@ -81,6 +86,33 @@ def test_no_results_suggests_what_to_do(client, seed_searcher):
     assert "Vi fandt ikke noget, der sikkert svarer på spørgsmålet" in r.text
     assert "færre filtre" in r.text and "fjern filtrene" in r.text
     assert "Nærmeste emner" not in r.text  # no passage has both filters: nothing is near
+
+
+WEAK_NOTICE = "Vi fandt kun svage resultater"
+
+
+def test_a_weak_best_hit_is_said_to_be_weak(client, seed_searcher):
+    """Questions of the seed's eval sets whose best sure hit is below WEAK_RELEVANCE get the
+    notice above their results; those with a stronger best hit, the second page and the
+    page with the uncertain results too do not."""
+    questions = [
+        q.query
+        for name in ("seed-natural-dev.jsonl", "seed-natural-heldout.jsonl")
+        for q in read_queries(ROOT / "eval" / name)
+    ]
+    best = {}
+    for question in questions:
+        results = seed_searcher.search(question, k=PAGE_SIZE).results
+        if results:
+            best[question] = max(hit.relevance for hit in results)
+    weak = [q for q, relevance in best.items() if relevance < WEAK_RELEVANCE]
+    strong = [q for q, relevance in best.items() if relevance >= WEAK_RELEVANCE]
+    assert weak and strong, best  # the seed's sets hold both kinds
+    for question in weak[:3]:
+        assert WEAK_NOTICE in client.get("/", params={"q": question}).text, question
+        assert WEAK_NOTICE not in client.get("/", params={"q": question, "alle": 1}).text
+    for question in strong[:3]:
+        assert WEAK_NOTICE not in client.get("/", params={"q": question}).text, question
 
 
 @pytest.mark.parametrize(
