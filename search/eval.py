@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .reference import RefMode
+from .relevance import WEAK_RELEVANCE
 from .types import Mode
 
 if TYPE_CHECKING:
@@ -165,13 +166,18 @@ class NoAnswer:
 
     ``rate``: share of no-answer questions whose top 10 holds no hit at or above the floor.
     ``kept``: share of answerable questions with a relevant hit in the top 10 whose first
-    relevant hit is at or above the floor. The reference's modes (``ref-*``) are never
+    relevant hit is at or above the floor. ``weak``: share of no-answer questions that
+    get nothing or are told their results are weak (best hit below
+    :data:`~.relevance.WEAK_RELEVANCE`, as the search page does); ``answerable_weak``: share
+    of all answerable questions that get the same (nothing, or only weak results). The reference's modes (``ref-*``) are never
     given figures: it has no relevance, and an empty result of BM25 is no judgement."""
 
     floor: float | None
     questions: int
     rate: dict[str, float | None] = field(default_factory=dict)
     kept: dict[str, float | None] = field(default_factory=dict)
+    weak: dict[str, float | None] = field(default_factory=dict)
+    answerable_weak: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -229,6 +235,13 @@ def _floor_figures(
     return relevance >= floor
 
 
+def _weak(hits: list[Ranked]) -> bool | None:
+    """Whether the page would say nothing or only weak results (None: no relevance)."""
+    if any(h.relevance is None for h in hits):
+        return None
+    return max((h.relevance or 0.0 for h in hits), default=0.0) < WEAK_RELEVANCE
+
+
 def _share(values: list[bool | None], expected: int) -> float | None:
     known = [v for v in values if v is not None]
     if not known or (expected and len(known) < expected):
@@ -268,16 +281,18 @@ def evaluate(
     )
     for mode in modes:
         kept = _rank_mode(report, mode, answerable, search, source_of)
+        answer = report.no_answer
         if floor is None or mode in REFERENCE_MODES:  # the reference has no relevance
-            report.no_answer.rate[mode] = report.no_answer.kept[mode] = None
+            answer.rate[mode] = answer.kept[mode] = None
+            answer.weak[mode] = answer.answerable_weak[mode] = None
             continue
-        nothing = [
-            _floor_figures([as_ranked(h) for h in search(q.query, mode)][:10], None, floor)
-            for q in unanswerable
-        ]
-        report.no_answer.rate[mode] = _share(nothing, len(unanswerable))
-        report.no_answer.kept[mode] = _share(
-            [_floor_figures(hits, marks, floor) for hits, marks in kept], 0
+        tops = [[as_ranked(h) for h in search(q.query, mode)][:10] for q in unanswerable]
+        above = [[h for h in top if (h.relevance or 0.0) >= floor] for top in tops]
+        answer.rate[mode] = _share([_floor_figures(t, None, floor) for t in tops], len(tops))
+        answer.weak[mode] = _share([_weak(t) for t in above], len(tops))
+        answer.kept[mode] = _share([_floor_figures(hits, marks, floor) for hits, marks in kept], 0)
+        answer.answerable_weak[mode] = _share(
+            [_weak([h for h in hits if (h.relevance or 0.0) >= floor]) for hits, _ in kept], 0
         )
     return report
 
@@ -383,6 +398,12 @@ def format_report(report: EvalReport) -> str:
                 f"  {mode:<{mode_width}}nothing above the floor: {_cell(answer.rate.get(mode))}"
                 f"   answerable keeping their first relevant hit: {_cell(answer.kept.get(mode))}"
             )
+            if answer.weak.get(mode) is not None:
+                lines.append(
+                    f"  {'':<{mode_width}}nothing or only weak results: {_cell(answer.weak[mode])}"
+                    "   answerable getting the same:"
+                    f" {_cell(answer.answerable_weak.get(mode))}"
+                )
     return "\n".join(lines)
 
 

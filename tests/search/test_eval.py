@@ -16,6 +16,7 @@ from vidensbank.search.eval import (
     read_queries,
     score_query,
 )
+from vidensbank.search.relevance import WEAK_RELEVANCE
 from vidensbank.search.types import DocumentRef, Hit, Mode
 
 
@@ -119,6 +120,37 @@ def test_a_file_of_no_answer_questions_only_reports_the_floor_without_a_ranking_
     text = format_report(report)
     assert "MRR@10" not in text and "group" not in text
     assert "no-answer questions: 2" in text and "nothing above the floor: 0.500" in text
+
+
+def test_weak_results_are_counted_as_the_page_tells_them() -> None:
+    """Past the floor but below WEAK_RELEVANCE, the page says the results are weak: eval
+    counts no-answer questions that get nothing or only that, and answerable ones alike."""
+    queries = [
+        EvalQuery("a1", "alfa", "k", spans=["alfa"]),
+        EvalQuery("a2", "gamma", "k", spans=["gamma"]),
+        EvalQuery("n1", "skimmel", "none"),
+        EvalQuery("n2", "parabol", "none"),
+        EvalQuery("n3", "vandseng", "none"),
+    ]
+    weak, sure = WEAK_RELEVANCE / 2, WEAK_RELEVANCE * 3
+    results = {
+        "alfa": [Ranked("alfa", "d", sure)],
+        "gamma": [Ranked("gamma", "d", weak)],  # answered, but told it is weak
+        "skimmel": [Ranked("beta", "d", weak)],  # past the floor, told weak
+        "parabol": [Ranked("beta", "d", weak / 10)],  # below the floor: nothing
+        "vandseng": [Ranked("beta", "d", sure)],  # a sure-looking wrong answer
+    }
+    floor = weak / 2
+    report = evaluate(queries, lambda q, mode: results[q], lambda d: d, ["hybrid"], floor=floor)
+    assert report.no_answer.rate["hybrid"] == pytest.approx(1 / 3)
+    assert report.no_answer.weak["hybrid"] == pytest.approx(2 / 3)
+    assert report.no_answer.answerable_weak["hybrid"] == 0.5
+    assert "nothing or only weak results: 0.667" in format_report(report)
+    reference = evaluate(
+        queries, lambda q, mode: results[q], lambda d: d, ["ref-hybrid"], floor=floor
+    )
+    assert reference.no_answer.weak["ref-hybrid"] is None
+    assert "only weak" not in format_report(reference)
 
 
 def test_no_answer_figure_is_not_available_without_a_floor_or_a_relevance() -> None:
