@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
 from vidensbank.commands.search import run_search
+from vidensbank.search.relevance import WEAK_RELEVANCE
 from vidensbank.search.types import Mode
 
 
@@ -30,6 +32,23 @@ def test_results_show_their_relevance(seed_settings, capsys: pytest.CaptureFixtu
     assert run_search(_args("grønne ambassadører", 0.0), seed_settings) == 0
     out = capsys.readouterr().out
     assert "1. Grønne ambassadører  [relevance " in out
+
+
+def test_piped_output_has_no_terminal_codes(seed_settings, capsys) -> None:
+    """Under pytest stdout is no terminal, as in `vidensbank search … | less` or `> file`."""
+    assert run_search(_args("grønne ambassadører", 0.0), seed_settings) == 0
+    assert "\033" not in capsys.readouterr().out
+
+
+def test_only_weak_results_are_said_to_be_weak(seed_settings, capsys) -> None:
+    """As on the page: results past the floor whose best is below WEAK_RELEVANCE."""
+    question = "hvordan bliver man skrevet op på ventelisten til en almen bolig?"
+    assert run_search(_args(question, 0.0), seed_settings) == 0
+    out = capsys.readouterr().out
+    best = max(float(r) for r in re.findall(r"\[relevance ([0-9.]+)\]", out))
+    assert ("Only weak results" in out) == (best < WEAK_RELEVANCE), out
+    assert run_search(_args("grønne ambassadører", 0.0), seed_settings) == 0
+    assert "Only weak results" not in capsys.readouterr().out
 
 
 def test_nothing_above_the_floor_names_the_nearest_topics(

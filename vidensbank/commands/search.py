@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
 import sys
 
 from ..search.facets import FACET_KINDS
+from ..search.relevance import WEAK_RELEVANCE
 from ..search.sentence_index import heading_of
 from ..search.types import Filters, Mode, SearchResponse
 from ..services import load_searcher
@@ -39,13 +41,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.set_defaults(handler=run_search)
 
 
-def _plain(snippet: str) -> str:
-    """Terminal rendering of an HTML snippet: <mark> → bold."""
-    text = snippet.replace("<mark>", "\033[1m").replace("</mark>", "\033[0m")
+def _plain(snippet: str, bold: bool) -> str:
+    """Terminal rendering of an HTML snippet: <mark> → bold (or nothing, in a pipe)."""
+    on, off = ("\033[1m", "\033[0m") if bold else ("", "")
+    text = snippet.replace("<mark>", on).replace("</mark>", off)
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-def render(response: SearchResponse) -> str:
+def _terminal() -> bool:
+    """Bold only on a terminal, and not when NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def render(response: SearchResponse, bold: bool = False) -> str:
     lines = [
         f"{response.total} results for {response.query!r} ({response.mode}, {response.took_ms:.0f} ms)"
     ]
@@ -54,12 +62,16 @@ def render(response: SearchResponse) -> str:
     if not response.results and response.nearest:
         lines.append("No sure answer (try other words, or --min-relevance 0); nearest topics:")
         lines += [f"  - {topic.title} ({topic.section_path})" for topic in response.nearest]
+    if response.offset == 0 and response.results:
+        best = max(hit.relevance for hit in response.results)
+        if best < WEAK_RELEVANCE:
+            lines.append(f"Only weak results (best relevance {best:.2f}): they may not answer.")
     for hit in response.results:
         title = hit.case.title if hit.case else heading_of(hit.section_path)
         page = f", p. {hit.page}" if hit.page else ""
         lines.append(f"\n{hit.rank}. {title}  [relevance {hit.relevance:.2f}]")
         lines.append(f"   {hit.document.title}{page} — {hit.section_path}")
-        lines.append(f"   {_plain(hit.snippet)}")
+        lines.append(f"   {_plain(hit.snippet, bold)}")
         if hit.best_sentence:
             lines.append(f"   ≈ {hit.best_sentence}")
     return "\n".join(lines)
@@ -88,6 +100,8 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         facets=facets,
     )
     print(
-        json.dumps(response.wire(), indent=2, ensure_ascii=False) if args.json else render(response)
+        json.dumps(response.wire(), indent=2, ensure_ascii=False)
+        if args.json
+        else render(response, bold=_terminal())
     )
     return 0
