@@ -40,7 +40,7 @@ from .match import (
     typed_words,
     words_in,
 )
-from .relevance import RelevanceModel
+from .relevance import WEAK_RELEVANCE, RelevanceModel
 from .sentence_index import (
     SENTENCE_CANDIDATES,
     SentenceIndex,
@@ -155,12 +155,13 @@ class Candidates:
 
 @dataclass(frozen=True)
 class ResultPage:
-    """One page of a ranking as shown: the hits, how many pass the floor and, when none
-    does, the nearest topics."""
+    """One page of a ranking as shown: the hits, how many pass the floor, whether even
+    the best of them is weak and, when none does, the nearest topics."""
 
     total: int
     results: list[Hit]
     nearest: list[NearestTopic]
+    weak: bool = False
 
 
 RankingKey = tuple[str, Mode, bytes | None, bytes | None]
@@ -309,6 +310,7 @@ class Searcher:
                     min_relevance=floor,
                     results=shown.results,
                     nearest=shown.nearest,
+                    weak=shown.weak,
                     suggestion=self.snapshot.lexical.speller.suggest(query),
                     facets=self._query_facets(
                         query, vector, mode, filters, floor, found.ranked, facets
@@ -339,6 +341,8 @@ class Searcher:
                     query, vector, collapsed[offset : offset + k], offset, found.table
                 ),
                 nearest=[] if collapsed else self._nearest(query, found.ranked),
+                weak=bool(collapsed)
+                and max(kept.ranked.relevance for kept in collapsed) < WEAK_RELEVANCE,
             )
 
         return found.pages.get((floor, offset, k), build)

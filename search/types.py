@@ -189,6 +189,11 @@ class SearchResponse(BaseModel):
         description="When no hit reaches the floor: up to three nearest cases or sections,"
         " best first, so the caller can say there is no sure answer and offer them",
     )
+    weak: bool = Field(
+        False,
+        description="True when hits pass the floor but even the best has a relevance below"
+        " 0.1: weak matches that may not answer (the search page says so above them)",
+    )
     suggestion: str | None = Field(
         None,
         description="“Mente du …?”: the whole query with its misspelt words replaced by corpus"

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from ..search import browse
 from ..search.catalog import Catalog
-from ..search.relevance import WEAK_RELEVANCE
-from ..search.types import Hit, NearestTopic
+from ..search.types import NearestTopic, SearchResponse
 from .filters import path_parts
 from .state import SearchState
 
@@ -60,12 +59,10 @@ def spelling_suggestion(state: SearchState, suggestion: str | None) -> SpellingS
     return SpellingSuggestion(suggestion, state.url(q=suggestion), words)
 
 
-def weak_results(state: SearchState, results: list[Hit]) -> bool:
-    """Whether the page should say that even its best hit is a weak match: first page of
-    the sure results (the best hit is the first one), and it is below :data:`WEAK_RELEVANCE`."""
-    if state.page != 1 or state.everything or not results:
-        return False
-    return max(hit.relevance for hit in results) < WEAK_RELEVANCE
+def weak_results(state: SearchState, response: SearchResponse) -> bool:
+    """Whether the page should say that even its best hit is a weak match (the searcher's
+    ``weak``): on the sure results only, where "usikre resultater" does not already say it."""
+    return response.weak and not state.everything
 
 
 def _section_href(catalog: Catalog, topic: NearestTopic) -> str:

@@ -72,7 +72,7 @@ def search_page(request: Request, searcher: SearcherDep) -> Response:
         facets=question_facets,
         has_facets=any(question_facets.values()),  # nothing to narrow: no filter column
         suggestion=spelling_suggestion(state, response.suggestion),
-        weak=weak_results(state, response.results),
+        weak=weak_results(state, response),
         nearest=nearest_links(catalog, response.nearest),
         last_page=max(1, -(-response.total // PAGE_SIZE)),
         first_rank=response.offset + 1,

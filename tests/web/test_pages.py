@@ -93,8 +93,8 @@ WEAK_NOTICE = "Vi fandt kun svage resultater"
 
 def test_a_weak_best_hit_is_said_to_be_weak(client, seed_searcher):
     """Questions of the seed's eval sets whose best sure hit is below WEAK_RELEVANCE get the
-    notice above their results; those with a stronger best hit, the second page and the
-    page with the uncertain results too do not."""
+    notice above their results, as the API's ``weak`` says; those with a stronger best hit,
+    and the page that also shows the uncertain results, do not."""
     questions = [
         q.query
         for name in ("seed-natural-dev.jsonl", "seed-natural-heldout.jsonl")
@@ -110,9 +110,11 @@ def test_a_weak_best_hit_is_said_to_be_weak(client, seed_searcher):
     assert weak and strong, best  # the seed's sets hold both kinds
     for question in weak[:3]:
         assert WEAK_NOTICE in client.get("/", params={"q": question}).text, question
+        assert client.get("/api/search", params={"q": question}).json()["weak"] is True
         assert WEAK_NOTICE not in client.get("/", params={"q": question, "alle": 1}).text
     for question in strong[:3]:
         assert WEAK_NOTICE not in client.get("/", params={"q": question}).text, question
+        assert client.get("/api/search", params={"q": question}).json()["weak"] is False
 
 
 @pytest.mark.parametrize(

@@ -62,10 +62,10 @@ def render(response: SearchResponse, bold: bool = False) -> str:
     if not response.results and response.nearest:
         lines.append("No sure answer (try other words, or --min-relevance 0); nearest topics:")
         lines += [f"  - {topic.title} ({topic.section_path})" for topic in response.nearest]
-    if response.offset == 0 and response.results:
-        best = max(hit.relevance for hit in response.results)
-        if best < WEAK_RELEVANCE:
-            lines.append(f"Only weak results (best relevance {best:.2f}): they may not answer.")
+    if response.weak:
+        lines.append(
+            f"Only weak results (best relevance below {WEAK_RELEVANCE:g}): they may not answer."
+        )
     for hit in response.results:
         title = hit.case.title if hit.case else heading_of(hit.section_path)
         page = f", p. {hit.page}" if hit.page else ""
