@@ -5,8 +5,8 @@ The API declares its parameters with the ``Annotated`` types below and, for
 POST); FastAPI checks them and answers 422. A filter takes several values (a repeated
 parameter, or a JSON list). The page parses its query string with ``SearchParams.parse``, which
 applies the same limits with the same functions and raises ``InvalidParameter`` (the
-page answers 400, in Danish; a question of nothing visible is its start page). Filter values are then checked against the snapshot's
-facets by ``checked_filters`` (``UnknownFilterValue``: 422 in the API, 400 on the page).
+page answers 400, in Danish; a question of nothing visible is its start page). Filter
+values are then checked against the snapshot's facets by ``checked_filters`` (``UnknownFilterValue``: 422 in the API, 400 on the page).
 How each error becomes a response is decided once, in ``api/errors.py``."""
 
 from __future__ import annotations

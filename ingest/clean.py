@@ -47,8 +47,9 @@ _INVISIBLE = {
 
 
 def clean_document(doc: LoadedDocument) -> LoadedDocument:
-    """Return a cleaned copy: NFC without control characters, no running headers/footers or page numbers,
-    de-hyphenated, credits moved into CAPTION blocks, whitespace collapsed."""
+    """Return a cleaned copy: NFC without control characters, no running headers/footers
+    or page numbers, de-hyphenated, credits moved into CAPTION blocks, whitespace
+    collapsed."""
     blocks = [_normalized(b) for b in doc.blocks]
     blocks = drop_running_lines(blocks)
     blocks = _join_across_pages(blocks)

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .reference import RefMode
-from .relevance import WEAK_RELEVANCE
-from .types import Mode
+from .types import WEAK_RELEVANCE, Mode
 
 if TYPE_CHECKING:
     from .reference import Reference
@@ -168,9 +167,10 @@ class NoAnswer:
     ``kept``: share of answerable questions with a relevant hit in the top 10 whose first
     relevant hit is at or above the floor. ``weak``: share of no-answer questions that
     get nothing or are told their results are weak (best hit below
-    :data:`~.relevance.WEAK_RELEVANCE`, as the search page does); ``answerable_weak``: share
-    of all answerable questions that get the same (nothing, or only weak results). The reference's modes (``ref-*``) are never
-    given figures: it has no relevance, and an empty result of BM25 is no judgement."""
+    :data:`~.types.WEAK_RELEVANCE`, as the search page does); ``answerable_weak``: share
+    of all answerable questions that get the same (nothing, or only weak results). The
+    reference's modes (``ref-*``) are never given figures: it has no relevance, and an
+    empty result of BM25 is no judgement."""
 
     floor: float | None
     questions: int

@@ -66,11 +66,6 @@ READABLE_FORMATS = ("vidensbank.relevance/2", FORMAT)  # a /2 file is read as it
 # Relevance is multiplied by the share of the query's words that are words at all, so a
 # query of gibberish gets none whatever the dense model finds near it (see .readable).
 DEFAULT_GATE = ("readable_share",)
-# A question whose best hit is below this (less than one chance in ten of answering) has
-# only weak results: the page says so, and the insights page counts it with the questions
-# that found nothing. On the eval sets such a first hit answered about one question in five,
-# and most no-answer questions that pass the floor end here (docs/BENCHMARKS.md).
-WEAK_RELEVANCE = 0.1
 
 
 @dataclass(frozen=True)

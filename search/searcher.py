@@ -40,7 +40,7 @@ from .match import (
     typed_words,
     words_in,
 )
-from .relevance import WEAK_RELEVANCE, RelevanceModel
+from .relevance import RelevanceModel
 from .sentence_index import (
     SENTENCE_CANDIDATES,
     SentenceIndex,
@@ -51,6 +51,7 @@ from .sentence_index import (
 from .snapshot import InvalidSnapshot, Manifest, verify_snapshot
 from .snippets import make_snippet
 from .types import (
+    WEAK_RELEVANCE,
     CaseRef,
     DocumentRef,
     FacetCount,

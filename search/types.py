@@ -173,6 +173,13 @@ class FacetCount(BaseModel):
     cases: int = Field(0, description="Distinct cases among those results")
 
 
+# A question whose best hit is below this (less than one chance in ten of answering) has
+# only weak results: the page says so, and the insights page counts it with the questions
+# that found nothing. On the eval sets such a first hit answered about one question in five,
+# and most no-answer questions that pass the floor end here (docs/BENCHMARKS.md).
+WEAK_RELEVANCE = 0.1  # relevance estimates the probability that a hit answers
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: Mode
@@ -192,7 +199,8 @@ class SearchResponse(BaseModel):
     weak: bool = Field(
         False,
         description="True when hits pass the floor but even the best has a relevance below"
-        " 0.1: weak matches that may not answer (the search page says so above them)",
+        f" {WEAK_RELEVANCE:g}: weak matches that may not answer (the search page says so"
+        " above them)",
     )
     suggestion: str | None = Field(
         None,

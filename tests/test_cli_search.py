@@ -9,8 +9,7 @@ import re
 import pytest
 
 from vidensbank.commands.search import run_search
-from vidensbank.search.relevance import WEAK_RELEVANCE
-from vidensbank.search.types import Mode
+from vidensbank.search.types import WEAK_RELEVANCE, Mode
 
 
 def _args(query: str, min_relevance: float | None) -> argparse.Namespace:

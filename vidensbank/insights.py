@@ -6,7 +6,7 @@ Questions are counted together when they differ only in case and spacing ("Udsæ
 and "udsættelser "); the wording asked most often is the one shown. A question has "no
 sure answer" when no hit reached the relevance floor (``hits`` = 0 in the log), and "only
 weak results" when hits did but the best was below
-:data:`~vidensbank.search.relevance.WEAK_RELEVANCE` (searches logged before the best
+:data:`~vidensbank.search.types.WEAK_RELEVANCE` (searches logged before the best
 relevance was kept count as neither)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from .querylog import timestamp
-from .search.relevance import WEAK_RELEVANCE
+from .search.types import WEAK_RELEVANCE
 from .store import connect, table_columns
 
 TOP = 25  # rows per table

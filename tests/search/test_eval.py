@@ -16,8 +16,7 @@ from vidensbank.search.eval import (
     read_queries,
     score_query,
 )
-from vidensbank.search.relevance import WEAK_RELEVANCE
-from vidensbank.search.types import DocumentRef, Hit, Mode
+from vidensbank.search.types import WEAK_RELEVANCE, DocumentRef, Hit, Mode
 
 
 def hit(text: str, document: str = "doc") -> Hit:

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ROOT
 from vidensbank.api.validation import PAGE_SIZE
 from vidensbank.search.eval import read_queries
-from vidensbank.search.relevance import WEAK_RELEVANCE
+from vidensbank.search.types import WEAK_RELEVANCE
 
 QUESTION = "hvordan kan vi forebygge udsættelser?"
 EXPECTED = {"Økonomisk rådgivning", "Det vestsjællandske samarbejde", "Domea.dk"}

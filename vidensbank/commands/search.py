@@ -10,9 +10,8 @@ import re
 import sys
 
 from ..search.facets import FACET_KINDS
-from ..search.relevance import WEAK_RELEVANCE
 from ..search.sentence_index import heading_of
-from ..search.types import Filters, Mode, SearchResponse
+from ..search.types import WEAK_RELEVANCE, Filters, Mode, SearchResponse
 from ..services import load_searcher
 from ..settings import Settings
 
