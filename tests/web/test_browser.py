@@ -20,6 +20,7 @@ NO_ANSWER = "Vi fandt ikke noget, der sikkert svarer på spørgsmålet"
 GIBBERISH = "qwxzyvbnmqwxz"
 UNANSWERED = "hvem betaler for skimmelsvamp efter en vandskade?"
 NEAREST = ".nearest-list a"
+WEAK = "Vi fandt kun svage resultater"
 
 
 def params(url: str) -> dict[str, list[str]]:
@@ -224,6 +225,28 @@ def test_search_as_you_type_says_no_sure_answer(page, strict_server):
     assert page.evaluate("document.activeElement.id") == "q"  # typing is not interrupted
     status = page.locator("#live-status").inner_text()
     assert "0 resultater" in status and "Mente du: udsættelser?" in status and NO_ANSWER in status
+
+
+def test_search_as_you_type_says_when_results_are_weak(page, seed_searcher):
+    """A question of the seed's eval set whose best hit the searcher calls weak: the notice
+    replaces the results live, and the live region reads it out."""
+    from tests.conftest import ROOT
+    from vidensbank.search.eval import read_queries
+
+    question = next(
+        q.query
+        for q in read_queries(ROOT / "eval" / "seed-natural-heldout.jsonl")
+        if seed_searcher.search(q.query).weak
+    )
+    page.goto("/")
+    page.get_by_label("Søg i vidensbanken").fill(question)
+    notice = page.locator("[data-weak-results]")
+    notice.wait_for()
+    assert notice.inner_text().startswith(WEAK)
+    assert page.locator(RESULT_TITLES).count() >= 1  # the results stay
+    page.wait_for_function(
+        "text => document.querySelector('#live-status').innerText.includes(text)", arg=WEAK
+    )
 
 
 def test_no_sure_answer_without_javascript(browser, strict_server):
