@@ -2,9 +2,9 @@
 notice when even the best hit is a weak match, and the nearest topics when no hit reaches
 the relevance floor.
 
-Both come from the searcher's response (``suggestion`` and ``nearest``); these functions
-only turn them into links. Every link keeps the page's filters (``SearchState.url``), and
-every text is plain (autoescaped by the templates)."""
+All three come from the searcher's response (``suggestion``, ``weak`` and ``nearest``);
+these functions only turn them into links and flags. Every link keeps the page's filters
+(``SearchState.url``), and every text is plain (autoescaped by the templates)."""
 
 from __future__ import annotations
 
