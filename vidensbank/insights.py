@@ -112,11 +112,10 @@ def _weak(conn: sqlite3.Connection) -> str:
 
 
 def _questions(
-    conn: sqlite3.Connection, period: Period, *, unanswered_only: bool
+    conn: sqlite3.Connection, period: Period, weak: str, *, unanswered_only: bool
 ) -> list[Question]:
     """Every question of the period, or only those asked with no sure answer or only weak
-    results (counted as often as they were asked so)."""
-    weak = _weak(conn)
+    results (counted as often as they were asked so); ``weak`` is :func:`_weak`'s SQL."""
     where = "asked_at >= ? AND asked_at < ?"
     if unanswered_only:
         where += f" AND (hits = 0 OR {weak})"
@@ -145,9 +144,9 @@ def _not_useful(conn: sqlite3.Connection, period: Period) -> list[NotUseful]:
     return sorted(recent_first, key=lambda r: r.count, reverse=True)
 
 
-def _totals(conn: sqlite3.Connection, period: Period, report: Insights) -> None:
+def _totals(conn: sqlite3.Connection, period: Period, weak_sql: str, report: Insights) -> None:
     searches, none, weak = conn.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(hits = 0), 0), COALESCE(SUM({_weak(conn)}), 0)"
+        f"SELECT COUNT(*), COALESCE(SUM(hits = 0), 0), COALESCE(SUM({weak_sql}), 0)"
         " FROM query_log WHERE asked_at >= ? AND asked_at < ?",
         period.bounds,
     ).fetchone()
@@ -163,9 +162,10 @@ def _totals(conn: sqlite3.Connection, period: Period, report: Insights) -> None:
 
 def read_insights(conn: sqlite3.Connection, period: Period, top: int = TOP) -> Insights:
     report = Insights(period)
-    _totals(conn, period, report)
-    report.top = _questions(conn, period, unanswered_only=False)[:top]
-    report.no_answer = _questions(conn, period, unanswered_only=True)[:top]
+    weak = _weak(conn)  # the log's columns are read once
+    _totals(conn, period, weak, report)
+    report.top = _questions(conn, period, weak, unanswered_only=False)[:top]
+    report.no_answer = _questions(conn, period, weak, unanswered_only=True)[:top]
     report.not_useful_results = _not_useful(conn, period)[:top]
     return report
 

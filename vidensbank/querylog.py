@@ -2,9 +2,9 @@
 
 What is kept, and nothing more: the question (whitespace collapsed), when it was asked (UTC,
 to the second), how many hits reached the relevance floor and the best hit's relevance, the
-mode, the filters and whether it came from the page or the API; for a judgement, the question, the passage with
-its document and case titles (so the insights page can name them after the document is
-gone), useful or not, and the search it belongs to. No address, user agent, cookie or any
+mode, the filters and whether it came from the page or the API; for a judgement, the
+question, the passage with its document and case titles (so the insights page can name
+them after the document is gone), useful or not, and the search it belongs to. No address, user agent, cookie or any
 other trace of who asked.
 
 The tables are not part of the corpus: ingest, remove and snapshot switches never touch

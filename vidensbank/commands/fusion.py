@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..search.embed.query_cache import QueryCachingEmbedder
 from ..search.eval import EvalReport, evaluate_modes, format_side_by_side, read_queries
-from ..search.features import EXTRA_COLUMNS, FEATURES, LEXICAL_FEATURES
+from ..search.features import EXTRA_COLUMNS, FEATURES
 from ..search.relevance import DEFAULT_MODEL, RelevanceModel
 from ..search.relevance_fit import (
     LabelledQuery,
@@ -142,7 +142,7 @@ def _in_force(
     "before" figures of: None when the one in force reads a feature that this version no
     longer computes (a model fitted by an older version)."""
     old = RelevanceModel.load_or_none(args.out if args.out.is_file() else DEFAULT_MODEL)
-    computed = {*FEATURES, *LEXICAL_FEATURES, *EXTRA_COLUMNS}
+    computed = {*FEATURES, *EXTRA_COLUMNS}  # FEATURES holds the lexical ones too
     if old is None or old.features() <= computed:
         return old, old
     missing = ", ".join(sorted(old.features() - computed))
