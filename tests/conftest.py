@@ -12,6 +12,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_model_folder(tmp_path_factory: pytest.TempPathFactory):
+    """Every data dir of the session, and every server or CLI it starts, shares one model
+    folder, so the default embedder's ONNX model is built once, not once per data dir."""
+    if "VIDENSBANK_MODEL_DIR" in os.environ:
+        yield
+        return
+    os.environ["VIDENSBANK_MODEL_DIR"] = str(tmp_path_factory.mktemp("models"))
+    yield
+    os.environ.pop("VIDENSBANK_MODEL_DIR", None)
+
+
 @pytest.fixture(autouse=True)
 def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """The corpus gazetteer and manifest are found relative to the project root."""
@@ -20,8 +32,9 @@ def _run_from_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory: pytest.TempPathFactory):
-    """The shipped corpus ingested with the real bundled model into a fresh data dir
-    (built once per test session; tests must not modify it)."""
+    """The shipped corpus ingested with the real default embedder (the bundled model on
+    ONNX Runtime) into a fresh data dir (built once per test session; tests must not
+    modify it)."""
     from vidensbank.settings import load_settings
     from vidensbank.writes import ingest_and_build
 

