@@ -75,6 +75,10 @@ SERVER_MESSAGES = {
     503: "No search index is loaded yet: run `vidensbank ingest` (or wait while a new index"
     " is loaded) and try again in a few seconds.",
 }
+DAMAGED_MESSAGE = (
+    "The search index is damaged and no earlier index can be served: run `vidensbank"
+    " ingest` to rebuild it (the documents are kept; nothing needs to be uploaded again)."
+)
 BUSY_MESSAGE = (
     "Another ingest or upload is running; wait for it to finish and try again"
     " (Retry-After says when)."
@@ -162,15 +166,21 @@ def _respond(
 
 
 def _server_error(
-    request: Request, status: int, what: str, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    what: str,
+    headers: dict[str, str] | None = None,
+    *,
+    damaged: bool = False,
 ) -> Response:
-    """A generic 5xx: ``what`` (which may name paths or internals) goes to the log only."""
+    """A generic 5xx: ``what`` (which may name paths or internals) goes to the log only.
+    ``damaged``: a 503 because every snapshot on disk failed validation."""
     rid = request_id(request)
     level = logging.WARNING if status == 503 else logging.ERROR  # 503: no index (yet)
     log.log(
         level, "%s %s -> %d [request %s]: %s", request.method, request.url.path, status, rid, what
     )
-    message = SERVER_MESSAGES.get(status, SERVER_MESSAGES[500])
+    message = DAMAGED_MESSAGE if damaged else SERVER_MESSAGES.get(status, SERVER_MESSAGES[500])
     return _respond(
         request,
         status,
@@ -178,7 +188,7 @@ def _server_error(
         f"{message} (request id {rid})",
         detail={"request_id": rid},
         headers=headers,
-        page_message=render.server_error_text(status, rid),
+        page_message=render.server_error_text(status, rid, damaged=damaged),
     )
 
 
@@ -260,7 +270,8 @@ def on_unknown_filter(request: Request, exc: Exception) -> Response:
 
 
 def on_not_ready(request: Request, exc: Exception) -> Response:
-    return _server_error(request, 503, str(exc), {"Retry-After": "5"})
+    assert isinstance(exc, NotReady)
+    return _server_error(request, 503, str(exc), {"Retry-After": "5"}, damaged=exc.damaged)
 
 
 def on_lock_busy(request: Request, exc: Exception) -> Response:

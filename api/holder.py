@@ -36,7 +36,11 @@ NO_INDEX = (
 
 
 class NotReady(Exception):
-    """No snapshot is loaded (none built yet, or none that loads)."""
+    """No snapshot is loaded: none built yet, or (``damaged``) none that loads."""
+
+    def __init__(self, message: str, *, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class SnapshotHolder:
         self._attempted: Path | None = None  # the pointer target last acted on
         self._load_lock = threading.Lock()
         self._last_error: str | None = None
+        self._damaged = False  # the last load found only damaged snapshots
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.loaded_at: float | None = None
@@ -87,7 +92,7 @@ class SnapshotHolder:
             self.refresh()
             serving = self._serving
         if serving is None:
-            raise NotReady(self._last_error or NO_INDEX)
+            raise NotReady(self._last_error or NO_INDEX, damaged=self._damaged)
         return serving.searcher
 
     @property
@@ -159,6 +164,7 @@ class SnapshotHolder:
             reason,
         )
         self._last_error = f"{err}"
+        self._damaged = True
         return None
 
     def _swap(self, serving: Serving | None) -> bool:
@@ -167,6 +173,7 @@ class SnapshotHolder:
         previous = self._serving
         self._serving = serving  # the swap: one reference assignment
         self._last_error = None
+        self._damaged = False
         fallback = serving.fallback
         if fallback is not None:
             log.error(

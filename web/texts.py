@@ -24,6 +24,10 @@ ERROR_TEXTS = {
     ),
 }
 FALLBACK = ("Der skete en fejl", "Noget gik galt hos os. Prøv igen om lidt.")
+DAMAGED_INDEX = (
+    "Søgeindekset er beskadiget, og der er ikke et ældre, der kan bruges. Dokumenterne er"
+    " ikke tabt: Bed administratoren om at bygge indekset igen (vidensbank ingest)."
+)
 
 
 def error_text(status: int) -> tuple[str, str]:
@@ -35,8 +39,9 @@ def error_text(status: int) -> tuple[str, str]:
     return FALLBACK
 
 
-def server_error_text(status: int, request_id: str) -> str:
-    _, message = error_text(status)
+def server_error_text(status: int, request_id: str, *, damaged: bool = False) -> str:
+    """The page's message for a 5xx; ``damaged``: a 503 because no snapshot loads."""
+    message = DAMAGED_INDEX if damaged else error_text(status)[1]
     return f"{message} Nævn fejl-id {request_id}, hvis du kontakter support."
 
 

@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from ..errors import IngestError
 from ..model import Block, BlockKind, Link, LoadedDocument
@@ -84,10 +85,12 @@ def _open(data: bytes) -> WordDocument:
         return Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as err:
         raise IngestError(f"Word file is damaged ({err}); {_SAVE_HINT}") from err
-    except Exception as err:  # lxml raises XMLSyntaxError on broken XML parts
+    except etree.XMLSyntaxError as err:
         raise IngestError(
-            f"Word file is damaged ({type(err).__name__}: {err}); {_SAVE_HINT}"
+            f"Word file is damaged (a part of it is not well-formed XML: {err}); {_SAVE_HINT}"
         ) from err
+    except Exception as err:  # python-docx's own checks on unusual parts
+        raise IngestError(f"Word file cannot be read ({err}); {_SAVE_HINT}") from err
 
 
 def _blocks(document: WordDocument) -> Iterator[Block]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,18 @@ def encrypted_word_file() -> bytes:
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + name + b"\x00" * 512
 
 
+def broken_xml_word_file() -> bytes:
+    """A valid ZIP whose document part ends in the middle of a tag."""
+    source, buffer = zipfile.ZipFile(io.BytesIO(word_file())), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(
+                info, data[: len(data) // 2] if info.filename == "word/document.xml" else data
+            )
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -71,6 +84,7 @@ def encrypted_word_file() -> bytes:
         (encrypted_word_file(), "encrypted Word document: a password is needed"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old binary Word file (.doc)"),
         (b"%PDF-1.4 not a word file", "not a Word .docx file (no ZIP header"),
+        (broken_xml_word_file(), "Word file is damaged (a part of it is not well-formed XML"),
     ],
 )
 def test_broken_word_files_give_one_clear_line(data: bytes, message: str) -> None:

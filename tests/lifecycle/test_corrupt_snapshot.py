@@ -191,3 +191,26 @@ def test_with_no_valid_snapshot_left_readyz_is_503_and_search_says_how_to_fix(
         assert ready.headers["retry-after"] == "5"
         search = client.get("/api/search", params={"q": "varmepumper"})
         assert search.status_code == 503
+        error = search.json()["error"]
+        assert error["code"] == "not_ready"
+        assert error["message"].startswith("The search index is damaged")
+        assert "vidensbank ingest" in error["message"]
+        assert "not loaded yet" not in error["message"]
+        assert str(settings.data_dir) not in search.text
+        page = client.get("/", params={"q": "varmepumper"})
+        assert page.status_code == 503
+        assert "Søgeindekset er beskadiget" in page.text
+        assert str(settings.data_dir) not in page.text
+
+
+def test_before_the_first_ingest_search_says_there_is_no_index_yet(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, tmp_path / "corpus")
+    client = TestClient(create_app(settings, holder=SnapshotHolder(settings)))
+    with client:
+        search = client.get("/api/search", params={"q": "varmepumper"})
+        assert search.status_code == 503
+        assert search.json()["error"]["message"].startswith("No search index is loaded yet")
+        page = client.get("/", params={"q": "varmepumper"})
+        assert page.status_code == 503
+        assert "endnu ikke et søgeindeks" in page.text
+        assert "beskadiget" not in page.text
