@@ -247,6 +247,10 @@ def test_search_as_you_type_says_when_results_are_weak(page, seed_searcher):
     page.wait_for_function(
         "text => document.querySelector('#live-status').innerText.includes(text)", arg=WEAK
     )
+    sure = page.locator(RESULT_TITLES).count()
+    notice.get_by_role("link", name="se også de usikre resultater").click()
+    page.locator(".result-count", has_text="også usikre resultater").wait_for()
+    assert page.locator(RESULT_TITLES).count() > sure
 
 
 def test_no_sure_answer_without_javascript(browser, strict_server):

@@ -109,9 +109,15 @@ def test_a_weak_best_hit_is_said_to_be_weak(client, seed_searcher):
     strong = [q for q, relevance in best.items() if relevance >= WEAK_RELEVANCE]
     assert weak and strong, best  # the seed's sets hold both kinds
     for question in weak[:3]:
-        assert WEAK_NOTICE in client.get("/", params={"q": question}).text, question
+        page = client.get("/", params={"q": question})
+        assert WEAK_NOTICE in page.text, question
         assert client.get("/api/search", params={"q": question}).json()["weak"] is True
-        assert WEAK_NOTICE not in client.get("/", params={"q": question, "alle": 1}).text
+        everything = client.get("/", params={"q": question, "alle": 1})
+        assert WEAK_NOTICE not in everything.text
+        # the notice links to the uncertain results, which hold more than the sure ones
+        link = re.search(r'<a href="([^"]+)" data-show-uncertain>', page.text)
+        assert link is not None and "alle=1" in link.group(1)
+        assert len(titles(everything.text)) > len(titles(page.text))
     for question in strong[:3]:
         assert WEAK_NOTICE not in client.get("/", params={"q": question}).text, question
         assert client.get("/api/search", params={"q": question}).json()["weak"] is False
