@@ -327,16 +327,22 @@ def markdown_headings(page: Path) -> list[str]:
 
 def check_egevang(eval_set: EvalSet, problems: Problems) -> Counter:
     """Relevant pages exist in eval/egevang/; a paraphrase shares no content word with the
-    title or a subheading of any of its pages, a natural question shares one."""
+    title or a subheading of any of the pages it was written against, a natural question
+    shares one (pages in ``added_in_audit``, found to answer it later, are relevant but do
+    not decide its kind)."""
     counts: Counter = Counter()
     for row in eval_set.rows:
         where = f"{eval_set.name} {row['id']}"
         missing = [p for p in row["relevant_pages"] if not (EGEVANG / p).is_file()]
         for page in missing:
             problems.add(where, f"{page} is not in eval/egevang/")
+        added = row.get("added_in_audit", [])
+        for page in set(added) - set(row["relevant_pages"]):
+            problems.add(where, f"{page} is in added_in_audit but not in relevant_pages")
         if missing or row.get("kind") not in ("natural", "paraphrase"):
             continue
-        headings = [h for p in row["relevant_pages"] for h in markdown_headings(EGEVANG / p)]
+        written = [p for p in row["relevant_pages"] if p not in added]
+        headings = [h for p in written for h in markdown_headings(EGEVANG / p)]
         check_kind_by_words(row, where, headings, "heading", problems, counts)
     return counts
 
