@@ -21,6 +21,7 @@ from ..errors import IngestError
 from ..model import Block, BlockKind, Link, LoadedDocument
 from .text import decode_text
 
+MAX_DEPTH = 255  # element nesting libxml2 parses without XML_PARSE_HUGE
 _NOISE_TAGS = {
     "script", "style", "noscript", "template", "nav", "button", "input", "select", "textarea",
     "label", "iframe", "svg", "canvas", "object", "embed", "dialog", "menu", "head",
@@ -180,7 +181,7 @@ def _link(href: str, text: str, base: str | None) -> Link | None:
 
 def load_html(data: bytes, source: str) -> LoadedDocument:
     """HTML → blocks. Title from og:title, <title> or the first <h1>."""
-    root = _parse(data, source)
+    root, too_deep = _parse(data, source)
     base = _base_url(root, source)
     metadata = _metadata(root)
     title = _title(root)
@@ -192,6 +193,12 @@ def load_html(data: bytes, source: str) -> LoadedDocument:
     if not semantic and _looks_noisy(blocks):
         blocks = _keep_main_content(blocks, data) or blocks
     if not any(b.text.strip() for b in blocks):
+        if too_deep:
+            raise IngestError(
+                f"the HTML page nests its elements more than {MAX_DEPTH} levels deep, deeper"
+                " than the HTML parser reads, so its text was not reached; save it from a"
+                " browser as PDF or text"
+            )
         raise IngestError(
             "no readable text in the HTML page (only scripts, navigation or "
             "markup?); if the page is rendered by JavaScript, save it from a browser "
@@ -204,16 +211,24 @@ def load_html(data: bytes, source: str) -> LoadedDocument:
     )
 
 
-def _parse(data: bytes, source: str) -> lxml.html.HtmlElement:
+def _parse(data: bytes, source: str) -> tuple[lxml.html.HtmlElement, bool]:
+    """The document, and whether the parser stopped descending at its depth limit
+    (libxml2 reads :data:`MAX_DEPTH` levels; what lies deeper is not in the tree)."""
+    parser = lxml.html.HTMLParser()
     try:
         if _CHARSET.search(data[:4096]):
-            return lxml.html.document_fromstring(data)
-        text = _XML_DECL.sub("", decode_text(data))
-        return lxml.html.document_fromstring(text)
+            root = lxml.html.document_fromstring(data, parser=parser)
+        else:
+            text = _XML_DECL.sub("", decode_text(data))
+            root = lxml.html.document_fromstring(text, parser=parser)
     except (lxml.etree.ParserError, ValueError) as err:
         raise IngestError(
             f"HTML could not be parsed ({err}); check that the file really is HTML"
         ) from err
+    too_deep = any(
+        e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in parser.error_log
+    )
+    return root, too_deep
 
 
 def _base_url(root: lxml.html.HtmlElement, source: str) -> str | None:

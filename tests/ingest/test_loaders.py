@@ -261,6 +261,19 @@ def test_html_only_scripts() -> None:
         load_bytes(page, "tom.html")
 
 
+def deep_page(levels: int) -> bytes:
+    text = "<p>Vaskeriet er åbent alle dage fra 7 til 21, og en vask koster 12 kr.</p>"
+    body = "<div>" * levels + text + "</div>" * levels
+    return f"<html><head><title>Vaskeri</title></head><body>{body}</body></html>".encode()
+
+
+def test_html_nested_deeper_than_the_parser_reads_says_so() -> None:
+    assert "en vask koster 12 kr." in load_bytes(deep_page(200), "vaskeri.html").blocks[0].text
+    with pytest.raises(IngestError, match="more than 255 levels deep") as err:
+        load_bytes(deep_page(300), "vaskeri.html")
+    assert "no readable text" not in str(err.value)
+
+
 # --- plain text and decoding -------------------------------------------------------------
 
 
