@@ -126,8 +126,10 @@ def test_log_off_writes_nothing(served, data_copy: Settings) -> None:
 
 def test_a_full_or_busy_store_drops_the_entry_and_search_goes_on(served, data_copy) -> None:
     client = served()
-    blocker = sqlite3.connect(data_copy.store_path, timeout=0)
-    blocker.execute("BEGIN EXCLUSIVE")  # the store is busy for longer than the log waits
+    # waits for the server's own start-up writes (log tables, retention), then holds the
+    # store for longer than the log waits
+    blocker = sqlite3.connect(data_copy.store_path, timeout=30)
+    blocker.execute("BEGIN EXCLUSIVE")
     try:
         started = time.perf_counter()
         response = client.get("/api/search", params={"q": QUESTION})
