@@ -171,16 +171,18 @@ def _server_error(
     what: str,
     headers: dict[str, str] | None = None,
     *,
-    damaged: bool = False,
+    message: str | None = None,
+    page_message: str | None = None,
 ) -> Response:
-    """A generic 5xx: ``what`` (which may name paths or internals) goes to the log only.
-    ``damaged``: a 503 because every snapshot on disk failed validation."""
+    """A generic 5xx: ``what`` (which may name paths or internals) goes to the log only;
+    the response says the status's generic message unless given ``message`` (API) and
+    ``page_message`` (the Danish page)."""
     rid = request_id(request)
     level = logging.WARNING if status == 503 else logging.ERROR  # 503: no index (yet)
     log.log(
         level, "%s %s -> %d [request %s]: %s", request.method, request.url.path, status, rid, what
     )
-    message = DAMAGED_MESSAGE if damaged else SERVER_MESSAGES.get(status, SERVER_MESSAGES[500])
+    message = message or SERVER_MESSAGES.get(status, SERVER_MESSAGES[500])
     return _respond(
         request,
         status,
@@ -188,7 +190,7 @@ def _server_error(
         f"{message} (request id {rid})",
         detail={"request_id": rid},
         headers=headers,
-        page_message=render.server_error_text(status, rid, damaged=damaged),
+        page_message=render.server_error_text(status, rid, page_message),
     )
 
 
@@ -271,7 +273,16 @@ def on_unknown_filter(request: Request, exc: Exception) -> Response:
 
 def on_not_ready(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotReady)
-    return _server_error(request, 503, str(exc), {"Retry-After": "5"}, damaged=exc.damaged)
+    if not exc.damaged:
+        return _server_error(request, 503, str(exc), {"Retry-After": "5"})
+    return _server_error(
+        request,
+        503,
+        str(exc),
+        {"Retry-After": "5"},
+        message=DAMAGED_MESSAGE,
+        page_message=render.DAMAGED_INDEX,
+    )
 
 
 def on_lock_busy(request: Request, exc: Exception) -> Response:

@@ -17,7 +17,13 @@ from jinja2 import Environment, FileSystemLoader
 from ..api.validation import MAX_QUERY_CHARS, visible
 from .filters import danish_number, linkify, pages_label, paragraphs, web_url
 from .security import SECURITY_HEADERS
-from .texts import error_text, parameter_text, server_error_text, unknown_filter_text
+from .texts import (
+    DAMAGED_INDEX,
+    error_text,
+    parameter_text,
+    server_error_text,
+    unknown_filter_text,
+)
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -25,6 +31,7 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 PLACEHOLDER_QUESTION = "hvordan kan vi forebygge udsættelser?"
 
 __all__ = [
+    "DAMAGED_INDEX",
     "error_page",
     "parameter_text",
     "render",

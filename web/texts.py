@@ -39,9 +39,9 @@ def error_text(status: int) -> tuple[str, str]:
     return FALLBACK
 
 
-def server_error_text(status: int, request_id: str, *, damaged: bool = False) -> str:
-    """The page's message for a 5xx; ``damaged``: a 503 because no snapshot loads."""
-    message = DAMAGED_INDEX if damaged else error_text(status)[1]
+def server_error_text(status: int, request_id: str, message: str | None = None) -> str:
+    """The page's message for a 5xx: ``message`` (else the status's) and the error id."""
+    message = message or error_text(status)[1]
     return f"{message} Nævn fejl-id {request_id}, hvis du kontakter support."
 
 
