@@ -152,12 +152,14 @@ def _respond(
     detail: Any = None,
     headers: dict[str, str] | None = None,
     page_message: str | None = None,
+    page_title: str | None = None,
 ) -> Response:
-    """JSON for API paths, the Danish error page (status text, or ``page_message``) else."""
+    """JSON for API paths, the Danish error page (the status's title and text, or
+    ``page_title`` and ``page_message``) else."""
     if wants_json(request.url.path):
         response: Response = error_response(status, code, message, detail, headers)
     else:
-        response = render.error_page(request, status, message=page_message)
+        response = render.error_page(request, status, title=page_title, message=page_message)
         response.headers.update(headers or {})
         response.headers["Cache-Control"] = "no-store"
     response.headers[REQUEST_ID_HEADER] = request_id(request)
@@ -172,11 +174,11 @@ def _server_error(
     headers: dict[str, str] | None = None,
     *,
     message: str | None = None,
-    page_message: str | None = None,
+    page_text: tuple[str, str] | None = None,
 ) -> Response:
     """A generic 5xx: ``what`` (which may name paths or internals) goes to the log only;
     the response says the status's generic message unless given ``message`` (API) and
-    ``page_message`` (the Danish page)."""
+    ``page_text`` (the Danish page's title and message)."""
     rid = request_id(request)
     level = logging.WARNING if status == 503 else logging.ERROR  # 503: no index (yet)
     log.log(
@@ -190,7 +192,8 @@ def _server_error(
         f"{message} (request id {rid})",
         detail={"request_id": rid},
         headers=headers,
-        page_message=render.server_error_text(status, rid, page_message),
+        page_message=render.server_error_text(status, rid, page_text and page_text[1]),
+        page_title=page_text and page_text[0],
     )
 
 
@@ -281,7 +284,7 @@ def on_not_ready(request: Request, exc: Exception) -> Response:
         str(exc),
         {"Retry-After": "5"},
         message=DAMAGED_MESSAGE,
-        page_message=render.DAMAGED_INDEX,
+        page_text=render.DAMAGED_INDEX,
     )
 
 

@@ -269,6 +269,13 @@ QUERY_STOPWORDS: frozenset[str] = frozenset(
         "dvs",
     ]
 )
+# Function words that Snowball's list lacks and that a query still searches (dropping them
+# moved single questions both ways), but that are never marked in a snippet nor listed as
+# matched words: "ved" in "hvad gør man, når folk er ved at blive sat ud?" says nothing of
+# the topic. Words that can carry it stay markable ("kun læsning", "lige og ulige sider").
+UNMARKED_WORDS: frozenset[str] = frozenset(
+    ["ved", "så", "mens", "fordi", "både", "bare", "samt", "altså", "hvorvidt"]
+)
 _STOPWORDS_FOLDED: frozenset[str] = frozenset(w.translate(_FOLD) for w in STOPWORDS)
 
 # A token: a number with inner . or , groups ("130.000", "2,4"), or a run of letters and
@@ -401,6 +408,12 @@ def is_stopword(word: str) -> bool:
 def is_query_stopword(word: str) -> bool:
     """A word a query ignores: a stopword, or a function word of :data:`QUERY_STOPWORDS`."""
     return is_stopword(word) or word in QUERY_STOPWORDS or unfold(word) in QUERY_STOPWORDS
+
+
+def is_unmarked_word(word: str) -> bool:
+    """A query word that a snippet never marks: a query stopword, or one of
+    :data:`UNMARKED_WORDS`."""
+    return is_query_stopword(word) or word in UNMARKED_WORDS or unfold(word) in UNMARKED_WORDS
 
 
 class _ThreadStemmer(threading.local):
@@ -567,12 +580,18 @@ class DanishAnalyzer:
     def matching_spans(self, text: str, query: str) -> list[Span]:
         """Spans of the words in ``text`` whose terms meet the query's terms (for <mark>);
         the query's stopwords and function words are never marked."""
-        wanted = self.query_terms(query)
+        wanted = self.marked_terms(query)
         return self.analyze_text(text).matching_spans(wanted) if wanted else []
 
     def query_terms(self, query: str) -> frozenset[str]:
         """Every term of the query's words (stopwords and function words left out)."""
         return frozenset(t for word in self.query_words(query) for t in word.terms)
+
+    def marked_terms(self, query: str) -> frozenset[str]:
+        """The terms a snippet marks: :meth:`query_terms` without those of the
+        :data:`UNMARKED_WORDS`."""
+        words = self.query_words(query)
+        return frozenset(t for w in words if not is_unmarked_word(w.surface) for t in w.terms)
 
     def analyze_text(self, text: str) -> AnalyzedText:
         """Where each index term of ``text`` occurs (see :class:`AnalyzedText`)."""

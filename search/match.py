@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from .analysis import AnalyzedText, DanishAnalyzer, is_query_stopword, tokenize
+from .analysis import AnalyzedText, DanishAnalyzer, is_unmarked_word, tokenize
 from .types import Match, MatchBy
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def typed_words(analyzer: DanishAnalyzer, query: str) -> list[TypedWord]:
     seen: set[str] = set()
     words: list[TypedWord] = []
     for token in tokenize(query):
-        if token.text in seen or is_query_stopword(token.text):
+        if token.text in seen or is_unmarked_word(token.text):
             continue
         seen.add(token.text)
         words.append(

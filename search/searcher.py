@@ -562,7 +562,7 @@ class Searcher:
     ) -> list[Hit]:
         texts = [self.catalog.passages[item.ranked.row].text for item in page]
         analyzer = self.snapshot.lexical.analyzer
-        wanted = analyzer.query_terms(query)
+        wanted = analyzer.marked_terms(query)
         spans = [
             self.analyses[item.ranked.row].body.matching_spans(wanted) if wanted else []
             for item in page

@@ -25,8 +25,9 @@ ERROR_TEXTS = {
 }
 FALLBACK = ("Der skete en fejl", "Noget gik galt hos os. Prøv igen om lidt.")
 DAMAGED_INDEX = (
+    "Søgeindekset er beskadiget",
     "Søgeindekset er beskadiget, og der er ikke et ældre, der kan bruges. Dokumenterne er"
-    " ikke tabt: Bed administratoren om at bygge indekset igen (vidensbank ingest)."
+    " ikke tabt: Bed administratoren om at bygge indekset igen (vidensbank ingest).",
 )
 
 

@@ -199,7 +199,9 @@ def test_with_no_valid_snapshot_left_readyz_is_503_and_search_says_how_to_fix(
         assert str(settings.data_dir) not in search.text
         page = client.get("/", params={"q": "varmepumper"})
         assert page.status_code == 503
-        assert "Søgeindekset er beskadiget" in page.text
+        assert "<title>Søgeindekset er beskadiget" in page.text
+        assert "bygge indekset igen" in page.text
+        assert "ikke klar endnu" not in page.text
         assert str(settings.data_dir) not in page.text
 
 

@@ -227,3 +227,16 @@ def test_matching_spans_mark_folded_and_compound_words(analyzer: DanishAnalyzer)
     spans = analyzer.matching_spans(text, "biodiversitet Århus lejemål")
     assert [text[s:e] for s, e in spans] == ["Biodiversitetsstrategi", "Aarhus", "lejemaalet"]
     assert analyzer.matching_spans(text, "og for") == []
+
+
+def test_function_words_a_query_searches_are_still_never_marked(
+    analyzer: DanishAnalyzer,
+) -> None:
+    query = "hvad gør man, når folk er ved at blive sat ud, så de mister hjemmet?"
+    text = "Sådan kunne vi blive ved, så længe beboerne bor i deres hjem."
+    assert "ved" in analyzer.query_terms(query)  # searched: ranking is unchanged
+    marked = [text[s:e] for s, e in analyzer.matching_spans(text, query)]
+    assert marked == ["hjem"]
+    # A word that can carry the topic stays markable.
+    spans = analyzer.matching_spans("Åbn filen kun til læsning.", "kun læsning")
+    assert len(spans) == 2
