@@ -85,6 +85,23 @@ def live_server(web_app) -> Iterator[str]:
         yield url
 
 
+ADMIN_TOKEN = "admin-token-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def admin_server(seed_settings, seed_searcher, tmp_path_factory) -> Iterator[str]:
+    """A copy of the seed served with the admin pages on (:data:`ADMIN_TOKEN`), one per
+    test module, so a module that uploads or removes leaves the others alone."""
+    from tests.seeddata import seed_copy
+    from vidensbank.api.app import create_app
+    from vidensbank.api.holder import SnapshotHolder
+
+    settings = seed_copy(seed_settings, tmp_path_factory.mktemp("admin"), admin_token=ADMIN_TOKEN)
+    app = create_app(settings, holder=SnapshotHolder(settings, embedder=seed_searcher.embedder))
+    with _served(app) as url:
+        yield url
+
+
 # A floor no hit can reach (relevance is a probability, and a sigmoid reaches 1.0 only for
 # evidence far beyond anything in the seed): every question is one with no sure answer,
 # whatever the shipped relevance model says.

@@ -8,27 +8,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.seeddata import seed_copy
-
-from .conftest import _served, watched_page
+from .conftest import ADMIN_TOKEN, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TOKEN = "admin-token-0123456789abcdef"
+TOKEN = ADMIN_TOKEN
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "tryghed-og-energi.md"
 TITLE = "Tryghed og energi i almene boligområder"
 QUESTION = "varmepumper i Viborg"
-
-
-@pytest.fixture(scope="module")
-def admin_server(seed_settings, seed_searcher, tmp_path_factory):
-    from vidensbank.api.app import create_app
-    from vidensbank.api.holder import SnapshotHolder
-
-    settings = seed_copy(seed_settings, tmp_path_factory.mktemp("admin-browser"), admin_token=TOKEN)
-    app = create_app(settings, holder=SnapshotHolder(settings, embedder=seed_searcher.embedder))
-    with _served(app) as url:
-        yield url
 
 
 @pytest.fixture
