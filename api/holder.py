@@ -68,8 +68,9 @@ class SnapshotHolder:
         self._serving: Serving | None = None
         self._attempted: Path | None = None  # the pointer target last acted on
         self._load_lock = threading.Lock()
-        self._last_error: str | None = None
-        self._damaged = False  # the last load found only damaged snapshots
+        # Why nothing is served (None while a snapshot is): no index yet, or (damaged) none
+        # that loads. One value, so the message and the kind cannot disagree.
+        self._unavailable: NotReady | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.loaded_at: float | None = None
@@ -92,12 +93,14 @@ class SnapshotHolder:
             self.refresh()
             serving = self._serving
         if serving is None:
-            raise NotReady(self._last_error or NO_INDEX, damaged=self._damaged)
+            problem = self._unavailable or NotReady(NO_INDEX)
+            raise NotReady(str(problem), damaged=problem.damaged)
         return serving.searcher
 
     @property
     def last_error(self) -> str | None:
-        return self._last_error
+        problem = self._unavailable
+        return str(problem) if problem else None
 
     # ------------------------------------------------------------------ loading
 
@@ -123,7 +126,7 @@ class SnapshotHolder:
         path = current_path(self.settings.index_dir)
         if path is None:
             if self._serving is None:
-                self._last_error = NO_INDEX
+                self._unavailable = NotReady(NO_INDEX)
             return False
         if path == self._attempted:
             return False
@@ -163,8 +166,7 @@ class SnapshotHolder:
             failed.name,
             reason,
         )
-        self._last_error = f"{err}"
-        self._damaged = True
+        self._unavailable = NotReady(f"{err}", damaged=True)
         return None
 
     def _swap(self, serving: Serving | None) -> bool:
@@ -172,8 +174,7 @@ class SnapshotHolder:
             return False
         previous = self._serving
         self._serving = serving  # the swap: one reference assignment
-        self._last_error = None
-        self._damaged = False
+        self._unavailable = None
         fallback = serving.fallback
         if fallback is not None:
             log.error(

@@ -203,6 +203,10 @@ def test_with_no_valid_snapshot_left_readyz_is_503_and_search_says_how_to_fix(
         assert "bygge indekset igen" in page.text
         assert "ikke klar endnu" not in page.text
         assert str(settings.data_dir) not in page.text
+        # With the index folder gone too, it says there is none, not that it is damaged.
+        shutil.rmtree(settings.index_dir)
+        gone = client.get("/api/search", params={"q": "varmepumper"}).json()["error"]
+        assert gone["message"].startswith("No search index is loaded yet")
 
 
 def test_before_the_first_ingest_search_says_there_is_no_index_yet(tmp_path: Path) -> None:
