@@ -583,13 +583,9 @@ class DanishAnalyzer:
         wanted = self.marked_terms(query)
         return self.analyze_text(text).matching_spans(wanted) if wanted else []
 
-    def query_terms(self, query: str) -> frozenset[str]:
-        """Every term of the query's words (stopwords and function words left out)."""
-        return frozenset(t for word in self.query_words(query) for t in word.terms)
-
     def marked_terms(self, query: str) -> frozenset[str]:
-        """The terms a snippet marks: :meth:`query_terms` without those of the
-        :data:`UNMARKED_WORDS`."""
+        """The terms a snippet marks: those of the query's words (:meth:`query_words`)
+        but the :data:`UNMARKED_WORDS`, which the query still searches."""
         words = self.query_words(query)
         return frozenset(t for w in words if not is_unmarked_word(w.surface) for t in w.terms)
 

@@ -39,7 +39,7 @@ def test_another_form_of_a_word_finds_the_passage(
 ) -> None:
     plain = DanishAnalyzer(index.analyzer.vocabulary)  # no index: no fallback
     assert index.known_share(query) == 1.0
-    assert plain.query_terms(query) < index.analyzer.query_terms(query)
+    assert plain.marked_terms(query) < index.analyzer.marked_terms(query)
     scores = index.scores(query)
     assert scores is not None
     assert scores.coverage[row] == pytest.approx(1.0)  # the form counts as the word itself

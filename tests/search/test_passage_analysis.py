@@ -23,7 +23,7 @@ def test_every_passage_marks_and_matches_as_analysing_it_on_the_fly(seed_searche
     analyzer = seed_searcher.snapshot.lexical.analyzer
     analyses = PassageAnalyses(catalog, analyzer)
     for query in QUERIES:
-        wanted = analyzer.query_terms(query)
+        wanted = analyzer.marked_terms(query)
         words = typed_words(analyzer, query)
         for p in catalog.passages:
             analysed = analyses[p.row]
