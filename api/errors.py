@@ -276,15 +276,13 @@ def on_unknown_filter(request: Request, exc: Exception) -> Response:
 
 def on_not_ready(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotReady)
-    if not exc.damaged:
-        return _server_error(request, 503, str(exc), {"Retry-After": "5"})
     return _server_error(
         request,
         503,
         str(exc),
         {"Retry-After": "5"},
-        message=DAMAGED_MESSAGE,
-        page_text=render.DAMAGED_INDEX,
+        message=DAMAGED_MESSAGE if exc.damaged else None,
+        page_text=render.DAMAGED_INDEX if exc.damaged else None,
     )
 
 

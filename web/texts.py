@@ -26,8 +26,8 @@ ERROR_TEXTS = {
 FALLBACK = ("Der skete en fejl", "Noget gik galt hos os. Prøv igen om lidt.")
 DAMAGED_INDEX = (
     "Søgeindekset er beskadiget",
-    "Søgeindekset er beskadiget, og der er ikke et ældre, der kan bruges. Dokumenterne er"
-    " ikke tabt: Bed administratoren om at bygge indekset igen (vidensbank ingest).",
+    "Der er ikke et ældre søgeindeks, der kan bruges. Dokumenterne er ikke tabt: Bed"
+    " administratoren om at bygge indekset igen (vidensbank ingest).",
 )
 
 
