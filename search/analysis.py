@@ -320,14 +320,35 @@ class Span(NamedTuple):
 @dataclass(frozen=True)
 class AnalyzedText:
     """A text analysed once (:meth:`DanishAnalyzer.analyze_text`): the spans of its words
-    per index term, so marking a query's words needs no second analysis of the text."""
+    per index term, so marking a query's words needs no second analysis of the text.
+    ``own_spans`` holds a word's own terms (its stems), ``part_spans`` the terms of its
+    compound parts."""
 
-    spans_by_term: Mapping[str, tuple[Span, ...]]
+    own_spans: Mapping[str, tuple[Span, ...]]
+    part_spans: Mapping[str, tuple[Span, ...]]
 
-    def matching_spans(self, wanted: Iterable[str]) -> list[Span]:
-        """Spans of the words that have a term in ``wanted``, in text order, each once."""
-        found = {span for term in wanted for span in self.spans_by_term.get(term, ())}
+    def matching_spans(self, wanted: MarkedTerms) -> list[Span]:
+        """Spans of the words that meet ``wanted`` (see :class:`MarkedTerms`), in text
+        order, each once."""
+        found = {span for term in wanted.terms for span in self.own_spans.get(term, ())}
+        found.update(span for term in wanted.own for span in self.part_spans.get(term, ()))
         return sorted(found)
+
+
+class MarkedTerms(NamedTuple):
+    """What a snippet marks for a query (:meth:`DanishAnalyzer.marked_terms`). A text word
+    is marked when one of its own terms is among ``terms`` (the query words' stems and
+    their compound parts' stems: "sociale" for "boligsocial"), or when one of its parts'
+    terms is among ``own`` (the query words' own stems: "boligafdelingen" for
+    "afdeling"). Two compounds that share only a part ("boligorganisationen" and
+    "boligsocial" share "bolig") are not marked: a reader would not see the question's
+    word in it. BM25 still counts such a part."""
+
+    terms: frozenset[str]
+    own: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
 
 
 class Token(NamedTuple):
@@ -578,24 +599,50 @@ class DanishAnalyzer:
         return parts
 
     def matching_spans(self, text: str, query: str) -> list[Span]:
-        """Spans of the words in ``text`` whose terms meet the query's terms (for <mark>);
-        the query's stopwords and function words are never marked."""
+        """Spans of the words in ``text`` that show the query's words (for <mark>, see
+        :class:`MarkedTerms`); the query's stopwords and function words are never marked."""
         wanted = self.marked_terms(query)
         return self.analyze_text(text).matching_spans(wanted) if wanted else []
 
-    def marked_terms(self, query: str) -> frozenset[str]:
+    def marked_terms(self, query: str) -> MarkedTerms:
         """The terms a snippet marks: those of the query's words (:meth:`query_words`)
         but the :data:`UNMARKED_WORDS`, which the query still searches."""
-        words = self.query_words(query)
-        return frozenset(t for w in words if not is_unmarked_word(w.surface) for t in w.terms)
+        words = [w for w in self.query_words(query) if not is_unmarked_word(w.surface)]
+        return MarkedTerms(
+            frozenset(t for w in words for t in w.terms), frozenset(t for w in words for t in w.own)
+        )
 
     def analyze_text(self, text: str) -> AnalyzedText:
         """Where each index term of ``text`` occurs (see :class:`AnalyzedText`)."""
-        spans: dict[str, list[Span]] = {}
+        own: dict[str, list[Span]] = {}
+        parts: dict[str, list[Span]] = {}
         for token in tokenize(text):
+            span = Span(token.start, token.end)
+            whole = self.word_own_terms(token.text)
+            for term in whole:
+                own.setdefault(term, []).append(span)
             for term in self.word_terms(token.text):
-                spans.setdefault(term, []).append(Span(token.start, token.end))
-        return AnalyzedText({term: tuple(found) for term, found in spans.items()})
+                if term not in whole:
+                    parts.setdefault(term, []).append(span)
+        return AnalyzedText(
+            {term: tuple(found) for term, found in own.items()},
+            {term: tuple(found) for term, found in parts.items()},
+        )
+
+    def split_terms(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The index terms of ``text`` as its words' own terms and as their compound
+        parts' terms (a term that is some word's own term is not counted as a part)."""
+        own: set[str] = set()
+        parts: set[str] = set()
+        for token in tokenize(text):
+            whole = self.word_own_terms(token.text)
+            own.update(whole)
+            parts.update(t for t in self.word_terms(token.text) if t not in whole)
+        return frozenset(own), frozenset(parts - own)
+
+    def word_own_terms(self, word: str) -> tuple[str, ...]:
+        """The terms of one normalised token itself, without its compound parts'."""
+        return () if is_stopword(word) else _own_terms(word)
 
     def describe(self) -> dict[str, Any]:
         return {"name": "danish", **self.settings.to_json()}

@@ -3,10 +3,12 @@
 The rule reads evidence the searcher already holds for every candidate:
 
 * **Words** are the query's words (stop words and function words left out, each once, as
-  the user typed them) that the lexical side matched: a word counts when one of its terms
-  (its stems, or the stems of its compound parts) is among the index terms of the
-  passage's indexed text (section path and body), which is exactly what BM25 scored and
-  what the snippet marks.
+  the user typed them) that the passage's indexed text (section path and body) shows, by
+  the rule the snippet marks by (:class:`~.analysis.MarkedTerms`): a word counts when one
+  of its terms (its stems, or the stems of its compound parts) is a text word's own term,
+  or when one of its own terms is a part of a text word. A compound that shares only a
+  part with the query's word ("boligorganisation" for "boligsocial") is scored by BM25 but
+  is not named: nobody would recognise the word they typed in it.
 * **Meaning**: the passage is among the closest to the query by the dense side, i.e. its
   ``cos_best`` (the best cosine of the passage, its closest sentence and its heading; see
   :mod:`.features`) lies within :data:`MEANING_GAP` of the best candidate's. e5 cosines are
@@ -21,7 +23,7 @@ The rule reads evidence the searcher already holds for every candidate:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -35,10 +37,12 @@ MEANING_GAP = 0.03  # cos_best below the query's best candidate that still count
 
 
 class TypedWord(NamedTuple):
-    """A query word as the user typed it, with its index terms."""
+    """A query word as the user typed it, with its index terms and, of those, its own
+    (without its compound parts')."""
 
     typed: str
     terms: tuple[str, ...]
+    own: tuple[str, ...]
 
 
 def typed_words(analyzer: DanishAnalyzer, query: str) -> list[TypedWord]:
@@ -49,30 +53,42 @@ def typed_words(analyzer: DanishAnalyzer, query: str) -> list[TypedWord]:
         if token.text in seen or is_unmarked_word(token.text):
             continue
         seen.add(token.text)
+        own = analyzer.word_own_terms(token.text) + analyzer.dictionary_form_terms(token.text)
         words.append(
-            TypedWord(query[token.start : token.end], analyzer.query_word_terms(token.text))
+            TypedWord(query[token.start : token.end], analyzer.query_word_terms(token.text), own)
         )
     return words
 
 
-def words_in(words: Sequence[TypedWord], text_terms: Iterable[str]) -> list[str]:
-    """The ``words`` (see :func:`typed_words`) that have a term in ``text_terms``."""
-    present = text_terms if isinstance(text_terms, set | frozenset) else set(text_terms)
-    return [word.typed for word in words if not present.isdisjoint(word.terms)]
+class TextTerms(NamedTuple):
+    """A text's index terms: its words' own terms, and their compound parts' terms."""
+
+    own: frozenset[str]
+    parts: frozenset[str]
 
 
-def matched_words(analyzer: DanishAnalyzer, query: str, text_terms: Iterable[str]) -> list[str]:
-    """The query's words, as typed and each once, that have a term in ``text_terms``."""
-    return words_in(typed_words(analyzer, query), text_terms)
+def words_in(words: Sequence[TypedWord], text: TextTerms) -> list[str]:
+    """The ``words`` (see :func:`typed_words`) that ``text`` shows (see module docstring)."""
+    return [
+        word.typed
+        for word in words
+        if not text.own.isdisjoint(word.terms) or not text.parts.isdisjoint(word.own)
+    ]
+
+
+def matched_words(analyzer: DanishAnalyzer, query: str, text: str) -> list[str]:
+    """The query's words, as typed and each once, that ``text`` shows."""
+    return words_in(typed_words(analyzer, query), TextTerms(*analyzer.split_terms(text)))
 
 
 @dataclass(frozen=True)
 class AnalyzedPassage:
     """One passage analysed as the lexical index saw it: ``body`` marks the snippet,
-    ``indexed_terms`` (section path and text, see ``embed_text``) decides the words."""
+    ``indexed`` (the terms of the section path and text, see ``embed_text``) decides the
+    words."""
 
     body: AnalyzedText
-    indexed_terms: frozenset[str]
+    indexed: TextTerms
 
 
 class PassageAnalyses:
@@ -95,8 +111,8 @@ class PassageAnalyses:
 
     def _analyze(self, row: int) -> AnalyzedPassage:
         p = self.catalog.passages[row]
-        indexed = self.analyzer.analyze(f"{p.section_path}\n{p.text}")
-        return AnalyzedPassage(self.analyzer.analyze_text(p.text), frozenset(indexed))
+        indexed = TextTerms(*self.analyzer.split_terms(f"{p.section_path}\n{p.text}"))
+        return AnalyzedPassage(self.analyzer.analyze_text(p.text), indexed)
 
 
 def close_in_meaning(cos_gap: float | None) -> bool:

@@ -593,7 +593,7 @@ class Searcher:
     ) -> Match:
         """Why the passage ``row`` matched (see :mod:`.match`), from the query's features."""
         p = self.catalog.passages[row]
-        words = words_in(query_words, self.analyses[row].indexed_terms)
+        words = words_in(query_words, self.analyses[row].indexed)
         gap = None
         if table is not None and "cos_gap" in table.names and row in table.rows:
             gap = float(table.column("cos_gap")[table.rows.index(row)])

@@ -79,7 +79,9 @@ class Match(BaseModel):
         default_factory=list,
         description="The query's words that the passage (its text or section path) contains,"
         " as they were typed, each once, stop words left out; a word also counts when a form"
-        " of it or a part of a compound word matches",
+        " of it matches, when the passage has one of its compound parts as a word, or when"
+        " it is part of a compound in the passage (a compound sharing only a part with it"
+        " does not count)",
         examples=[["udsættelser", "husleje"]],
     )
     sentence: str | None = Field(

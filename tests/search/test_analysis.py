@@ -229,6 +229,24 @@ def test_matching_spans_mark_folded_and_compound_words(analyzer: DanishAnalyzer)
     assert analyzer.matching_spans(text, "og for") == []
 
 
+def test_compounds_that_share_only_a_part_with_the_query_are_not_marked(
+    analyzer: DanishAnalyzer,
+) -> None:
+    # "boligbestyrelse" is bolig + bestyrelse; "Boligorganisationens" is bolig +
+    # organisation. They share a part, which BM25 counts, but a reader would not see the
+    # question's word in it.
+    query = "boligbestyrelse"
+    assert {"bol", "bestyr"} <= set(analyzer.analyze_query(query))
+    text = "Boligorganisationens bestyrelse og en bolig; boligbestyrelsen mødes."
+    marked = [text[s:e] for s, e in analyzer.matching_spans(text, query)]
+    assert marked == ["bestyrelse", "bolig", "boligbestyrelsen"]
+    assert set(analyzer.analyze(text)) >= set(analyzer.analyze_query(query))
+    # A compound that holds the query's whole word is marked.
+    text = "Boligorganisationens bestyrelse"
+    spans = analyzer.matching_spans(text, "organisation")
+    assert [text[s:e] for s, e in spans] == ["Boligorganisationens"]
+
+
 def test_function_words_a_query_searches_are_still_never_marked(
     analyzer: DanishAnalyzer,
 ) -> None:
