@@ -58,6 +58,10 @@ def danish_number(value: int) -> str:
 
 
 def danish_seconds(ms: float) -> str:
+    """Two decimals; a time that would round to nothing (a repeated query is answered from
+    the cache) reads "under 0,01 sek.", not "0,00 sek."."""
+    if ms < 5:
+        return "under 0,01 sek."
     return f"{ms / 1000:.2f}".replace(".", ",") + " sek."
 
 

@@ -24,3 +24,5 @@ def test_numbers_use_danish_separators() -> None:
     assert danish_number(12345) == "12.345"
     assert result_count(1, 40) == "1 resultat (0,04 sek.)"
     assert result_count(2000, 1234) == "2.000 resultater (1,23 sek.)"
+    assert result_count(3, 0.4) == "3 resultater (under 0,01 sek.)"
+    assert result_count(3, 5) == "3 resultater (0,01 sek.)"
