@@ -10,7 +10,9 @@ structure because it drops headings and links on many pages (e.g. LibreOffice he
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urljoin
 
 import lxml.etree
@@ -21,7 +23,7 @@ from ..errors import IngestError
 from ..model import Block, BlockKind, Link, LoadedDocument
 from .text import decode_text
 
-MAX_DEPTH = 255  # element nesting libxml2 parses without XML_PARSE_HUGE
+MAX_DEPTH = 2048  # element nesting libxml2 parses with XML_PARSE_HUGE (255 without)
 _NOISE_TAGS = {
     "script", "style", "noscript", "template", "nav", "button", "input", "select", "textarea",
     "label", "iframe", "svg", "canvas", "object", "embed", "dialog", "menu", "head",
@@ -68,40 +70,50 @@ class _Walker:
         self.italic = 0
         self.row = 0  # inside a table row, block elements behave inline
 
-    def walk(self, el: lxml.html.HtmlElement) -> None:
+    def walk(self, root: lxml.html.HtmlElement) -> None:
+        """Walk ``root`` with a stack of pending steps instead of recursion, so a page
+        nested thousands of levels deep (unclosed <div>s from a broken template) is read
+        whole rather than hitting Python's recursion limit."""
+        steps: list[Callable[[], None]] = [lambda: self._enter(root, steps)]
+        while steps:
+            steps.pop()()
+
+    def _enter(self, el: lxml.html.HtmlElement, steps: list[Callable[[], None]]) -> None:
+        """Handle ``el``'s start now and push what follows: its children, then its end."""
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag:  # comment or processing instruction: only its tail is text
             return
         tag = tag.lower()
         if tag == "br":
             self._text("\n", keep_breaks=True)
-            return
-        if tag == "tr":
+        elif tag == "tr":
             self._flush()
             self.row += 1
-            self._children(el, cell_separator=" | ")
-            self.row -= 1
+            steps.append(self._end_row)
+            self._push_children(el, steps, cell_separator=" | ")
+        elif tag in _BLOCK_TAGS and not self.row:
             self._flush()
-            return
-        if tag in _BLOCK_TAGS and not self.row:
-            self._block(el, tag)
-            return
-        self._inline(el, tag)
-
-    def _block(self, el: lxml.html.HtmlElement, tag: str) -> None:
-        self._flush()
-        context = _context(tag)
-        if context:
-            self.kinds.append(context)
-        if tag == "pre":
-            self._text(el.text_content(), keep_breaks=True)
+            context = _context(tag)
+            if context:
+                self.kinds.append(context)
+            steps.append(lambda: self._end_block(context))
+            if tag == "pre":
+                self._text(el.text_content(), keep_breaks=True)
+            else:
+                self._push_children(el, steps)
         else:
-            self._children(el)
+            self._inline(el, tag, steps)
+
+    def _end_row(self) -> None:
+        self.row -= 1
+        self._flush()
+
+    def _end_block(self, context: tuple[BlockKind, int] | None) -> None:
         self._flush()
         if context:
             self.kinds.pop()
 
-    def _inline(self, el: lxml.html.HtmlElement, tag: str) -> None:
+    def _inline(self, el: lxml.html.HtmlElement, tag: str, steps: list[Callable[[], None]]) -> None:
         bold = tag in ("b", "strong")
         italic = tag in ("i", "em")
         self.bold += bold
@@ -109,27 +121,36 @@ class _Walker:
         start = len("".join(self.buf.parts))
         if tag in _CELLS or (self.row and tag in _BLOCK_TAGS):
             self._text(" ")
-        self._children(el)
-        self.bold -= bold
-        self.italic -= italic
-        if tag == "a" and el.get("href"):
-            text = " ".join("".join(self.buf.parts)[start:].split())
-            link = _link(el.get("href", ""), text, self.base)
-            if link:
-                self.buf.links.append(link)
 
-    def _children(self, el: lxml.html.HtmlElement, cell_separator: str = "") -> None:
+        def end() -> None:
+            self.bold -= bold
+            self.italic -= italic
+            if tag == "a" and el.get("href"):
+                text = " ".join("".join(self.buf.parts)[start:].split())
+                link = _link(el.get("href", ""), text, self.base)
+                if link:
+                    self.buf.links.append(link)
+
+        steps.append(end)
+        self._push_children(el, steps)
+
+    def _push_children(
+        self, el: lxml.html.HtmlElement, steps: list[Callable[[], None]], cell_separator: str = ""
+    ) -> None:
+        """Push the steps for ``el``'s text, children and their tails, last one first."""
+        todo: list[Callable[[], None]] = []
         if el.text:
-            self._text(el.text)
+            todo.append(partial(self._text, el.text))
         first = True
         for child in el:
             if cell_separator and isinstance(child.tag, str) and child.tag.lower() in _CELLS:
                 if not first:
-                    self._text(cell_separator)
+                    todo.append(partial(self._text, cell_separator))
                 first = False
-            self.walk(child)
+            todo.append(partial(self._enter, child, steps))
             if child.tail:
-                self._text(child.tail)
+                todo.append(partial(self._text, child.tail))
+        steps.extend(reversed(todo))
 
     def _text(self, text: str, *, keep_breaks: bool = False) -> None:
         if not keep_breaks:  # source line breaks are just whitespace; <br> is a break
@@ -192,13 +213,13 @@ def load_html(data: bytes, source: str) -> LoadedDocument:
     blocks = walker.blocks
     if not semantic and _looks_noisy(blocks):
         blocks = _keep_main_content(blocks, data) or blocks
+    if too_deep:  # refused rather than read in part: nobody would notice the rest missing
+        raise IngestError(
+            f"the HTML page nests its elements more than {MAX_DEPTH} levels deep, deeper"
+            " than the HTML parser reads, so the rest of its text was not reached; save it"
+            " from a browser as PDF or text"
+        )
     if not any(b.text.strip() for b in blocks):
-        if too_deep:
-            raise IngestError(
-                f"the HTML page nests its elements more than {MAX_DEPTH} levels deep, deeper"
-                " than the HTML parser reads, so its text was not reached; save it from a"
-                " browser as PDF or text"
-            )
         raise IngestError(
             "no readable text in the HTML page (only scripts, navigation or "
             "markup?); if the page is rendered by JavaScript, save it from a browser "
@@ -213,8 +234,10 @@ def load_html(data: bytes, source: str) -> LoadedDocument:
 
 def _parse(data: bytes, source: str) -> tuple[lxml.html.HtmlElement, bool]:
     """The document, and whether the parser stopped descending at its depth limit
-    (libxml2 reads :data:`MAX_DEPTH` levels; what lies deeper is not in the tree)."""
-    parser = lxml.html.HTMLParser()
+    (libxml2 reads :data:`MAX_DEPTH` levels; what lies deeper is not in the tree).
+    ``huge_tree`` lifts libxml2's default of 255 levels, which a broken template's
+    unclosed <div>s reach on a long page; the size of what is parsed is bounded before."""
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
         if _CHARSET.search(data[:4096]):
             root = lxml.html.document_fromstring(data, parser=parser)

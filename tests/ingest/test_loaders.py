@@ -267,11 +267,26 @@ def deep_page(levels: int) -> bytes:
     return f"<html><head><title>Vaskeri</title></head><body>{body}</body></html>".encode()
 
 
-def test_html_nested_deeper_than_the_parser_reads_says_so() -> None:
-    assert "en vask koster 12 kr." in load_bytes(deep_page(200), "vaskeri.html").blocks[0].text
-    with pytest.raises(IngestError, match="more than 255 levels deep") as err:
-        load_bytes(deep_page(300), "vaskeri.html")
+def test_html_nested_far_deeper_than_libxml2s_default_is_read_whole() -> None:
+    # A broken template that never closes its <div>s nests a long page hundreds of levels
+    # deep; libxml2 stops at 255 by default and the walk must not recurse per level.
+    for levels in (300, 2000):
+        doc = load_bytes(deep_page(levels), "vaskeri.html")
+        assert "en vask koster 12 kr." in doc.blocks[0].text
+    items = "".join(f"<div><h2>Nyhed {n}</h2><p>Tekst om nyhed nummer {n}." for n in range(400))
+    doc = load_bytes(f"<html><body>{items}</body></html>".encode(), "nyheder.html")
+    assert doc.blocks[-1].text == "Tekst om nyhed nummer 399."
+    assert sum(b.kind == BlockKind.HEADING for b in doc.blocks) == 400
+
+
+def test_html_nested_deeper_than_the_parser_reads_is_refused_not_cut_short() -> None:
+    with pytest.raises(IngestError, match="more than 2048 levels deep") as err:
+        load_bytes(deep_page(2100), "vaskeri.html")
     assert "no readable text" not in str(err.value)
+    # Text above the cut is no reason to keep a page whose rest is silently missing.
+    page = b"<html><body><p>Indledning.</p>" + b"<div>" * 2100 + b"<p>Resten.</p></body></html>"
+    with pytest.raises(IngestError, match="rest of its text was not reached"):
+        load_bytes(page, "vaskeri.html")
 
 
 # --- plain text and decoding -------------------------------------------------------------
