@@ -31,7 +31,8 @@ _NOISE_TAGS = {
 _NOISE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
 _NOISE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:cookie|consent|breadcrumbs?|navbar|sidebar|share|sharing|social|"
-    r"newsletter|skip-?link|advert|ads|gdpr|popup|modal)(?:$|[\s_-])",
+    r"newsletter|skip-?link|advert|ads|gdpr|popup|modal|menu|widget-area|site-header|"
+    r"masthead|footer|colophon)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 _CONTAINERS = {"div", "section", "ul", "ol", "aside", "p", "span"}
@@ -292,27 +293,41 @@ def _title(root: lxml.html.HtmlElement) -> str:
 
 
 def _drop_noise(root: lxml.html.HtmlElement) -> None:
-    doomed = []
-    for el in root.iter():
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if not tag:
-            if isinstance(el, lxml.html.HtmlComment):
-                doomed.append(el)
-            continue
-        chrome = tag in ("header", "footer", "aside") and not _in_content(el)
-        labels = f"{el.get('class', '')} {el.get('id', '')}"
-        if (
-            chrome
-            or tag in _NOISE_TAGS
-            or el.get("role", "").lower() in _NOISE_ROLES
-            or el.get("aria-hidden") == "true"
-            or (tag in _CONTAINERS and _NOISE_CLASS.search(labels))
-        ):
-            doomed.append(el)
+    """Drop comments and page chrome: by tag, role and aria-hidden first, then containers
+    whose class or id names chrome, judged against the text that is left."""
+    _drop([el for el in root.iter() if _is_noise(el)])
+    page_chars = _visible_chars(root)
+    _drop([el for el in root.iter(*_CONTAINERS) if _is_chrome_by_name(el, page_chars)])
+
+
+def _drop(doomed: list[lxml.html.HtmlElement]) -> None:
     for el in doomed:
-        parent = el.getparent()
-        if parent is not None:
+        if el.getparent() is not None:
             el.drop_tree()  # keeps the tail text
+
+
+def _is_noise(el: lxml.html.HtmlElement) -> bool:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if not tag:
+        return isinstance(el, lxml.html.HtmlComment)
+    return (
+        (tag in ("header", "footer", "aside") and not _in_content(el))
+        or tag in _NOISE_TAGS
+        or el.get("role", "").lower() in _NOISE_ROLES
+        or el.get("aria-hidden") == "true"
+    )
+
+
+def _is_chrome_by_name(el: lxml.html.HtmlElement, page_chars: int) -> bool:
+    """A container whose class or id names page chrome (menu, footer, widget area …),
+    unless it holds most of the page's text: a wrapper such as ``has-sidebar`` or
+    ``with-footer-widgets`` holds the content itself."""
+    labels = f"{el.get('class', '')} {el.get('id', '')}"
+    return bool(_NOISE_CLASS.search(labels)) and _visible_chars(el) * 2 < page_chars
+
+
+def _visible_chars(el: lxml.html.HtmlElement) -> int:
+    return len("".join(el.text_content().split()))
 
 
 def _in_content(el: lxml.html.HtmlElement) -> bool:

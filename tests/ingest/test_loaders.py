@@ -239,6 +239,25 @@ def test_html_noise_is_dropped() -> None:
         assert noise not in text
 
 
+def test_html_chrome_named_by_class_or_id_is_dropped_without_main() -> None:
+    # A typical CMS theme: no <main>, <header> or <footer>; the site's header, sidebar
+    # widgets and footer are <div>s named "site-header", "widget-area", "site-footer".
+    page = (FIXTURES / "vaskeri-uden-main.html").read_bytes()
+    doc = load_bytes(page, "vaskeri.html", source="https://eksempel.dk/vaskeri")
+    assert [b.text for b in doc.blocks if b.kind == BlockKind.HEADING] == [
+        "Vaskeri",
+        "Booking af vasketid",
+        "Hvis en maskine er i stykker",
+    ]
+    text = "\n".join(b.text for b in doc.blocks)
+    assert "En vask koster 12 kr." in text
+    for chrome in ("cookies", "Find bolig", "Seneste nyheder", "Sommerfest", "CVR", "Privatliv"):
+        assert chrome not in text
+    # A wrapper whose name mentions chrome but holds the content is kept.
+    wrapped = page.replace(b'class="site"', b'class="site has-sidebar with-footer-widgets"')
+    assert load_bytes(wrapped, "vaskeri.html").blocks == doc.blocks
+
+
 def test_html_without_main_uses_body_minus_chrome() -> None:
     page = """<html><head><title>Hjælp: Autokorrektur</title></head><body>
     <header><p>LibreOffice Hjælp</p></header><aside><p>Indhold</p></aside>
