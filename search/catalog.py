@@ -6,9 +6,11 @@ exactly one snapshot and is dropped with it when a new snapshot is swapped in.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -262,6 +264,32 @@ class Catalog:
         if counts is not None and not counts.cases and counts.passages <= SHORT_DOCUMENT:
             return f"document:{passage.document_id}"
         return None
+
+    def first_of_same_text(self, rows: Iterable[int]) -> tuple[list[int], dict[int, list[int]]]:
+        """``rows`` (best first) without those whose text an earlier row already has (case
+        and spacing ignored): a help site's shared paragraph or a web site's repeated box is
+        one result, under its best-ranked document. Also, per row kept, the rows of other
+        documents that were left out for it."""
+        keys = self._text_keys
+        first: dict[bytes, int] = {}
+        kept: list[int] = []
+        same: dict[int, list[int]] = {}
+        for row in rows:
+            key = keys[row]
+            earlier = first.get(key)
+            if earlier is None:
+                first[key] = row
+                kept.append(row)
+            elif self.passages[earlier].document_id != self.passages[row].document_id:
+                same.setdefault(earlier, []).append(row)
+        return kept, same
+
+    @cached_property
+    def _text_keys(self) -> list[bytes]:
+        return [
+            hashlib.blake2b(" ".join(p.text.casefold().split()).encode(), digest_size=16).digest()
+            for p in self.passages
+        ]
 
     def hit_unit(self, passage_id: str) -> str | None:
         """:meth:`result_unit` of the passage ``passage_id`` (None when it is unknown)."""

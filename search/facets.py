@@ -255,9 +255,14 @@ def query_facets(
 ) -> list[FacetCount]:
     """The values of ``kind`` among ``hits`` (ranked, at or above the floor, with the other
     fields' filters applied), each counted as the results ``count_results`` (folding and
-    diversity) keeps of its hits; the selected values of ``kind`` always, with 0 if need be."""
+    diversity) keeps of its hits; the selected values of ``kind`` always, with 0 if need be.
+    A hit whose text an earlier hit of another document has is not shown, so its values
+    are not offered for it."""
     groups: dict[Any, list[T]] = {}
+    distinct = set(catalog.first_of_same_text(hit.row for hit in hits)[0])
     for hit in hits:
+        if hit.row not in distinct:  # its text is shown under another document
+            continue
         p = catalog.passages[hit.row]
         have = _keys(p.theme, p.organisations, catalog.documents[p.document_id])[kind]
         for key in have:

@@ -137,6 +137,7 @@ class Kept:
 
     ranked: Ranked
     folded: int
+    same_text: tuple[int, ...] = ()  # rows of other documents' passages with the same text
 
 
 @dataclass(frozen=True)
@@ -245,11 +246,12 @@ class Searcher:
 
     def warm_up(self) -> None:
         """Build now what the first search would otherwise wait for: the spelling suggester
-        and the hunspell dictionaries (up to ~1.5 s) and the marks of the sentence entries
-        that are web addresses."""
+        and the hunspell dictionaries (up to ~1.5 s), the marks of the sentence entries
+        that are web addresses and the passages' text digests (``first_of_same_text``)."""
         _ = self.snapshot.lexical.speller
         danish_dictionary(), english_dictionary()
         _ = self._link_lines
+        self.catalog.first_of_same_text(())
 
     @property
     def catalog(self) -> Catalog:
@@ -484,9 +486,10 @@ class Searcher:
         return [kept.ranked.row for kept in self._diversify(ranked)]
 
     def _diversify(self, ranked: list[Ranked]) -> list[Kept]:
-        """Fold a hit into an earlier one from the same section when their passages are
-        adjacent, and keep at most MAX_PER_RESULT hits per case or short document, so one
-        case or one web page cannot fill a page of results."""
+        """Show a text once (see ``Catalog.first_of_same_text``), fold a hit into an
+        earlier one from the same section when their passages are adjacent, and keep at
+        most MAX_PER_RESULT hits per case or short document, so one case or one web page
+        cannot fill a page of results."""
         catalog = self.catalog
         passages = catalog.passages
         kept: list[Ranked] = []
@@ -494,7 +497,11 @@ class Searcher:
         shown: dict[tuple[str, int], list[int]] = {}  # (document, section) -> ordinals shown
         owner: dict[tuple[str, int, int], int] = {}  # (document, section, ordinal) -> kept index
         per_unit: dict[str, int] = {}
+        distinct, same = catalog.first_of_same_text(item.row for item in ranked)
+        wanted = set(distinct)
         for item in ranked:
+            if item.row not in wanted:
+                continue
             p = passages[item.row]
             key = (p.document_id, p.section_idx)
             near = next(
@@ -515,7 +522,10 @@ class Searcher:
             owner[(*key, p.ordinal)] = len(kept)
             kept.append(item)
             folded.append(0)
-        return [Kept(item, count) for item, count in zip(kept, folded, strict=True)]
+        return [
+            Kept(item, count, tuple(same.get(item.row, ())))
+            for item, count in zip(kept, folded, strict=True)
+        ]
 
     def _nearest(self, query: str, ranked: list[Ranked]) -> list[NearestTopic]:
         """Up to MAX_NEAREST distinct cases or sections of the most relevant candidates (one
@@ -621,18 +631,24 @@ class Searcher:
             text=p.text,
             snippet=make_snippet(p.text, spans),
             best_sentence=best,
-            document=DocumentRef(
-                id=doc.id, title=doc.title, year=doc.year, url=doc.url or doc.source
-            ),
+            document=self._document_ref(p.document_id),
             section_path=p.section_path,
             theme=p.theme,
             page=p.page_start,
             case=CaseRef(id=case.id, title=case.title) if case else None,
             collapsed=item.folded,
+            same_text_in=[
+                self._document_ref(d)
+                for d in dict.fromkeys(self.catalog.passages[r].document_id for r in item.same_text)
+            ],
             cited_by=self._cited_by(doc.metadata),
             citation=passage_citation(doc, p),
             match=match,
         )
+
+    def _document_ref(self, document_id: str) -> DocumentRef:
+        doc = self.catalog.documents[document_id]
+        return DocumentRef(id=doc.id, title=doc.title, year=doc.year, url=doc.url or doc.source)
 
     def _cited_by(self, metadata: dict[str, object]) -> list[CaseRef]:
         """The cases whose links led to this (fetched, linked) document."""

@@ -133,6 +133,12 @@ class Hit(BaseModel):
     collapsed: int = Field(
         0, description="Adjacent passages of the same section folded into this hit"
     )
+    same_text_in: list[DocumentRef] = Field(
+        default_factory=list,
+        description="Other documents among this query's candidates whose passage has the same"
+        " text (case and spacing ignored), such as a paragraph a help site or web site repeats"
+        " on many pages: the text is one hit, here, not one per document",
+    )
     cited_by: list[CaseRef] = Field(
         default_factory=list,
         description="For a hit in fetched linked material: the cases that link to the page",

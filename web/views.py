@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SIMILAR_ON_RESULTS = 3  # case results whose "Lignende cases" are filled in server-side
 SIMILAR_K = 5
+SAME_TEXT_SHOWN = 3  # documents named under a hit whose text they repeat; the rest counted
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Passage:
     collapsed: int
     match_label: str | None = None  # "Matcher ordene: …" / "Matcher betydningen"
     page_href: str | None = None  # a PDF opened at the passage's page (…/file#page=N)
+    same_text: list[tuple[str, str]] = field(default_factory=list)  # (title, href) shown
+    same_text_more: int = 0  # further documents with the same text, counted only
 
 
 @dataclass
@@ -119,6 +122,9 @@ def _passage(catalog: Catalog, hit: Hit, crumbs: list[str]) -> Passage:
         passage = Passage(hit.snippet, None, crumbs, pages_label(hit.page), hit.collapsed)
     passage.match_label = match_label(hit.match)
     passage.page_href = _page_href(catalog, hit)
+    others = [(d.title, f"/documents/{d.id}") for d in hit.same_text_in]
+    passage.same_text = others[:SAME_TEXT_SHOWN]
+    passage.same_text_more = len(others) - len(passage.same_text)
     return passage
 
 
