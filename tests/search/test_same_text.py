@@ -11,7 +11,8 @@ from vidensbank.search.embed.factory import create_embedder
 from vidensbank.search.searcher import Searcher, Snapshot
 from vidensbank.search.snapshot import build_snapshot, current_path
 from vidensbank.store import Store
-from vidensbank.web.views import group_hits
+from vidensbank.web.render import templates
+from vidensbank.web.views import Passage, group_hits
 
 BOX = (
     "Ejendomskontoret har åbent mandag til fredag fra klokken ni til fjorten, og du kan"
@@ -76,3 +77,20 @@ def test_the_page_names_the_documents_with_the_same_text(searcher: Searcher) -> 
     hrefs = [href for _, href in passage.same_text]
     assert all(href.startswith("/documents/") for href in hrefs)
     assert sum(bool(p.same_text) for g in groups for p in g.passages) == 1
+
+
+def test_the_note_names_three_documents_and_counts_the_rest() -> None:
+    macros = templates.env.get_template("_macros.html").module
+    passage = Passage("…", None, [], None, 0)
+    passage.same_text = [("Vaskeri", "/documents/vaskeri"), ("Affald & genbrug", "/documents/a")]
+    note = str(macros.same_text_note(passage))
+    assert "Samme tekst står også i" in note
+    assert '<a href="/documents/vaskeri">Vaskeri</a> og <a href="/documents/a">Affald &amp;' in note
+    passage.same_text.append(("Husdyr", "/documents/husdyr"))
+    passage.same_text_more = 1
+    note = str(macros.same_text_note(passage))
+    assert 'Vaskeri</a>, <a href="/documents/a">' in note and "Husdyr</a> og 1 andet." in note
+    passage.same_text_more = 95
+    assert "og 95 andre." in str(macros.same_text_note(passage))
+    passage.same_text = []
+    assert str(macros.same_text_note(passage)).strip() == ""
