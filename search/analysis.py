@@ -320,35 +320,64 @@ class Span(NamedTuple):
 @dataclass(frozen=True)
 class AnalyzedText:
     """A text analysed once (:meth:`DanishAnalyzer.analyze_text`): the spans of its words
-    per index term, so marking a query's words needs no second analysis of the text.
-    ``own_spans`` holds a word's own terms (its stems), ``part_spans`` the terms of its
-    compound parts."""
+    per term, so marking a query's words needs no second analysis of the text.
+    ``own_spans`` holds a word's own terms (its stems), ``head_spans`` the terms of its
+    compound head (:meth:`DanishAnalyzer.word_head_terms`) and ``part_spans`` those of all
+    its compound parts that are not its own."""
 
     own_spans: Mapping[str, tuple[Span, ...]]
+    head_spans: Mapping[str, tuple[Span, ...]]
     part_spans: Mapping[str, tuple[Span, ...]]
 
     def matching_spans(self, wanted: MarkedTerms) -> list[Span]:
-        """Spans of the words that meet ``wanted`` (see :class:`MarkedTerms`), in text
+        """Spans of the words that show ``wanted`` (see :class:`MarkedTerms`), in text
         order, each once."""
-        found = {span for term in wanted.terms for span in self.own_spans.get(term, ())}
-        found.update(span for term in wanted.own for span in self.part_spans.get(term, ()))
+        found: set[Span] = set()
+        for word in wanted.words:
+            shown = _spans(self.own_spans, word.own + word.head)
+            shown.update(_spans(self.head_spans, word.own))
+            if not shown:
+                shown = _spans(self.part_spans, word.own)
+                shown.update(_spans(self.own_spans, word.parts))
+            found.update(shown)
         return sorted(found)
 
 
-class MarkedTerms(NamedTuple):
-    """What a snippet marks for a query (:meth:`DanishAnalyzer.marked_terms`). A text word
-    is marked when one of its own terms is among ``terms`` (the query words' stems and
-    their compound parts' stems: "sociale" for "boligsocial"), or when one of its parts'
-    terms is among ``own`` (the query words' own stems: "boligafdelingen" for
-    "afdeling"). Two compounds that share only a part ("boligorganisationen" and
-    "boligsocial" share "bolig") are not marked: a reader would not see the question's
-    word in it. BM25 still counts such a part."""
+def _spans(spans: Mapping[str, tuple[Span, ...]], terms: Iterable[str]) -> set[Span]:
+    return {span for term in terms for span in spans.get(term, ())}
 
-    terms: frozenset[str]
-    own: frozenset[str]
+
+class MarkedWord(NamedTuple):
+    """A query word's terms as marking reads them: its own (stems, dictionary forms), its
+    compound head's, and its other compound parts'."""
+
+    own: tuple[str, ...]
+    head: tuple[str, ...]
+    parts: tuple[str, ...]
+
+
+class MarkedTerms(NamedTuple):
+    """What a snippet marks for a query (:meth:`DanishAnalyzer.marked_terms`): per query
+    word, the text words that are, or are a kind of, what it names. Danish compounds carry
+    their meaning in the last part, the head: a "boligafdeling" is an "afdeling", a
+    "sidehoved" is no "side". So a text word shows a query word when they share a stem,
+    when the text word's stem is the query word's head ("sociale" for "boligsocial"), or
+    when its head is the query word ("boligafdelingen" for "afdeling"). Only where a text
+    shows a query word in none of these ways does a looser match stand in: the query word
+    in front of a compound's head ("biodiversitetsstrategi" for "biodiversitet"), or a
+    text word that is a non-head part of it. Compounds that merely share a part
+    ("boligorganisationen" and "boligsocial" share "bolig") are never marked. BM25 still
+    counts every part."""
+
+    words: tuple[MarkedWord, ...]
 
     def __bool__(self) -> bool:
-        return bool(self.terms)
+        return bool(self.words)
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Every term that can mark a word."""
+        return frozenset(t for w in self.words for t in w.own + w.head + w.parts)
 
 
 class Token(NamedTuple):
@@ -518,6 +547,7 @@ class DanishAnalyzer:
         self._stems = stems
         self._sorted_stems = sorted(stems)
         self._word_cache: dict[str, tuple[str, ...]] = {}
+        self._head_cache: dict[str, tuple[str, ...]] = {}
         # Whether the index knows a term; the lexical index sets it. Without it a query
         # word has no dictionary-form fallback (see the module docstring).
         self.knows: Callable[[str], bool] | None = None
@@ -605,33 +635,41 @@ class DanishAnalyzer:
         return self.analyze_text(text).matching_spans(wanted) if wanted else []
 
     def marked_terms(self, query: str) -> MarkedTerms:
-        """The terms a snippet marks: those of the query's words (:meth:`query_words`)
-        but the :data:`UNMARKED_WORDS`, which the query still searches."""
-        words = [w for w in self.query_words(query) if not is_unmarked_word(w.surface)]
-        return MarkedTerms(
-            frozenset(t for w in words for t in w.terms), frozenset(t for w in words for t in w.own)
-        )
+        """The terms a snippet marks (see :class:`MarkedTerms`): those of the query's words
+        (:meth:`query_words`) but the :data:`UNMARKED_WORDS`, which the query still
+        searches."""
+        marked = []
+        for word in self.query_words(query):
+            if not is_unmarked_word(word.surface):
+                head = self.word_head_terms(word.surface)
+                parts = tuple(t for t in word.parts if t not in head)
+                marked.append(MarkedWord(word.own, head, parts))
+        return MarkedTerms(tuple(marked))
 
     def analyze_text(self, text: str) -> AnalyzedText:
-        """Where each index term of ``text`` occurs (see :class:`AnalyzedText`)."""
+        """Where each own and head term of ``text`` occurs (see :class:`AnalyzedText`)."""
         own: dict[str, list[Span]] = {}
+        heads: dict[str, list[Span]] = {}
         parts: dict[str, list[Span]] = {}
         for token in tokenize(text):
             span = Span(token.start, token.end)
             whole = self.word_own_terms(token.text)
             for term in whole:
                 own.setdefault(term, []).append(span)
+            for term in self.word_head_terms(token.text):
+                heads.setdefault(term, []).append(span)
             for term in self.word_terms(token.text):
                 if term not in whole:
                     parts.setdefault(term, []).append(span)
         return AnalyzedText(
             {term: tuple(found) for term, found in own.items()},
+            {term: tuple(found) for term, found in heads.items()},
             {term: tuple(found) for term, found in parts.items()},
         )
 
     def split_terms(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
-        """The index terms of ``text`` as its words' own terms and as their compound
-        parts' terms (a term that is some word's own term is not counted as a part)."""
+        """The terms of ``text``'s words themselves, and of their compound parts that are
+        not some word's own."""
         own: set[str] = set()
         parts: set[str] = set()
         for token in tokenize(text):
@@ -643,6 +681,24 @@ class DanishAnalyzer:
     def word_own_terms(self, word: str) -> tuple[str, ...]:
         """The terms of one normalised token itself, without its compound parts'."""
         return () if is_stopword(word) else _own_terms(word)
+
+    def word_head_terms(self, word: str) -> tuple[str, ...]:
+        """The terms of a compound's head, its last part ("afdeling" in
+        "boligafdelingen"), that are not its own; none for a word that is not split."""
+        cached = self._head_cache.get(word)
+        if cached is not None:
+            return cached
+        heads: tuple[str, ...] = ()
+        folded = fold(normalise_token(word))
+        if self.settings.split_compounds and folded.isalpha() and not is_stopword(word):
+            parts = self._split(folded)
+            if parts:
+                own = _own_terms(word)
+                heads = tuple(t for t in stem_terms(parts[-1]) if t not in own)
+        if len(self._head_cache) >= self._CACHE_LIMIT:
+            self._head_cache.clear()
+        self._head_cache[word] = heads
+        return heads
 
     def describe(self) -> dict[str, Any]:
         return {"name": "danish", **self.settings.to_json()}

@@ -3,12 +3,11 @@
 The rule reads evidence the searcher already holds for every candidate:
 
 * **Words** are the query's words (stop words and function words left out, each once, as
-  the user typed them) that the passage's indexed text (section path and body) shows, by
-  the rule the snippet marks by (:class:`~.analysis.MarkedTerms`): a word counts when one
-  of its terms (its stems, or the stems of its compound parts) is a text word's own term,
-  or when one of its own terms is a part of a text word. A compound that shares only a
-  part with the query's word ("boligorganisation" for "boligsocial") is scored by BM25 but
-  is not named: nobody would recognise the word they typed in it.
+  the user typed them) that the passage's indexed text (section path and body) shows in
+  one of the ways a snippet marks (:class:`~.analysis.MarkedTerms`): a text word shares a
+  stem with the query's word or with one of its compound parts, or has the query's word
+  as a part. Compounds that merely share a part ("boligorganisation" and "boligsocial")
+  are scored by BM25 but not named: nobody would see the word they typed in it.
 * **Meaning**: the passage is among the closest to the query by the dense side, i.e. its
   ``cos_best`` (the best cosine of the passage, its closest sentence and its heading; see
   :mod:`.features`) lies within :data:`MEANING_GAP` of the best candidate's. e5 cosines are
@@ -37,12 +36,12 @@ MEANING_GAP = 0.03  # cos_best below the query's best candidate that still count
 
 
 class TypedWord(NamedTuple):
-    """A query word as the user typed it, with its index terms and, of those, its own
-    (without its compound parts')."""
+    """A query word as the user typed it, with its own terms (its stems and dictionary
+    forms) and its compound parts'."""
 
     typed: str
-    terms: tuple[str, ...]
     own: tuple[str, ...]
+    parts: tuple[str, ...]
 
 
 def typed_words(analyzer: DanishAnalyzer, query: str) -> list[TypedWord]:
@@ -54,14 +53,13 @@ def typed_words(analyzer: DanishAnalyzer, query: str) -> list[TypedWord]:
             continue
         seen.add(token.text)
         own = analyzer.word_own_terms(token.text) + analyzer.dictionary_form_terms(token.text)
-        words.append(
-            TypedWord(query[token.start : token.end], analyzer.query_word_terms(token.text), own)
-        )
+        parts = tuple(t for t in analyzer.word_terms(token.text) if t not in own)
+        words.append(TypedWord(query[token.start : token.end], own, parts))
     return words
 
 
 class TextTerms(NamedTuple):
-    """A text's index terms: its words' own terms, and their compound parts' terms."""
+    """A text's terms: its words' own terms, and their compound parts' other terms."""
 
     own: frozenset[str]
     parts: frozenset[str]
@@ -72,7 +70,7 @@ def words_in(words: Sequence[TypedWord], text: TextTerms) -> list[str]:
     return [
         word.typed
         for word in words
-        if not text.own.isdisjoint(word.terms) or not text.parts.isdisjoint(word.own)
+        if not text.own.isdisjoint(word.own + word.parts) or not text.parts.isdisjoint(word.own)
     ]
 
 

@@ -31,13 +31,27 @@ def test_every_passage_marks_and_matches_as_analysing_it_on_the_fly(seed_searche
             own, parts = analyzer.split_terms(indexed_text)
             assert own | parts == frozenset(analyzer.analyze(indexed_text))
             assert analysed.indexed == (own, parts)
-            assert analysed.body.matching_spans(wanted) == [
-                (token.start, token.end)
-                for token in tokenize(p.text)
-                if wanted.terms.intersection(analyzer.word_own_terms(token.text))
-                or wanted.own.intersection(analyzer.word_terms(token.text))
-            ]
+            assert analysed.body.matching_spans(wanted) == _marks(analyzer, wanted, p.text)
             assert words_in(words, analysed.indexed) == matched_words(analyzer, query, indexed_text)
+
+
+def _marks(analyzer, wanted, text: str) -> list[tuple[int, int]]:
+    """The marking rule of ``MarkedTerms``, word by word and token by token."""
+    found = set()
+    tokens = tokenize(text)
+    for word in wanted.words:
+        strong, loose = set(), set()
+        for token in tokens:
+            own = set(analyzer.word_own_terms(token.text))
+            head = set(analyzer.word_head_terms(token.text))
+            parts = set(analyzer.word_terms(token.text)) - own
+            span = (token.start, token.end)
+            if own & set(word.own + word.head) or head & set(word.own):
+                strong.add(span)
+            elif parts & set(word.own) or own & set(word.parts):
+                loose.add(span)
+        found |= strong or loose
+    return sorted(found)
 
 
 def test_a_passage_is_analysed_once_and_kept(seed_searcher) -> None:
