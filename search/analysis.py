@@ -647,7 +647,8 @@ class DanishAnalyzer:
         return MarkedTerms(tuple(marked))
 
     def analyze_text(self, text: str) -> AnalyzedText:
-        """Where each own and head term of ``text`` occurs (see :class:`AnalyzedText`)."""
+        """Where each term of ``text`` occurs: as a word's own, as its compound head's,
+        or as another of its parts' (see :class:`AnalyzedText`)."""
         own: dict[str, list[Span]] = {}
         heads: dict[str, list[Span]] = {}
         parts: dict[str, list[Span]] = {}
