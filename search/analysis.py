@@ -602,10 +602,6 @@ class DanishAnalyzer:
         self._word_cache[word] = terms
         return terms
 
-    def query_word_terms(self, word: str) -> tuple[str, ...]:
-        """:meth:`word_terms` of a query word, plus its :meth:`dictionary_form_terms`."""
-        return self.word_terms(word) + self.dictionary_form_terms(word)
-
     def dictionary_form_terms(self, word: str) -> tuple[str, ...]:
         """For a word the index knows by none of its own terms: the terms of its dictionary
         forms that the index knows ("undgår" -> the term of "undgå"); else none."""
